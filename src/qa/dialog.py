@@ -1,0 +1,59 @@
+"""Follow-up questions: decide whether a question leans on earlier turns, and build
+the query that carries their topic ("And how many students benefited?" after a
+question on the 2014 pilot searches for both)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .text import STOPWORDS, raw_tokens
+
+_LEADS = re.compile(
+    r"^\W*(and|also|what about|how about|what else|so|then|y|e|también|tambien|entonces|además|ademas|pero|o sea)\b",
+    re.IGNORECASE,
+)
+_REFERENCES = frozenset(
+    """it its it's they them their theirs that this those these he she his her him there
+    ese esa eso esos esas este esta esto estos estas ellos ellas su sus dicho dicha dichos dichas
+    ahi alli aquel aquella""".split()
+)
+
+
+def is_followup(question: str, history: Sequence[dict]) -> bool:
+    """True when there is history and the question opens like a continuation, points back
+    with a pronoun, or names nothing on its own."""
+    if not any(t.get("role") == "user" for t in history):
+        return False
+    words = raw_tokens(question)
+    if _LEADS.search(question) or any(w in _REFERENCES for w in words):
+        return True
+    content = [w for w in words if w not in STOPWORDS]
+    return len(content) <= 1
+
+
+def earlier_questions(question: str, history: Sequence[dict], depth: int = 2) -> list[str]:
+    """The user turns a follow-up depends on, nearest first, back to the first one
+    that stands on its own."""
+    if not is_followup(question, history):
+        return []
+    users = [t.get("content", "") for t in history if t.get("role") == "user" and t.get("content")]
+    out = []
+    for i in range(len(users) - 1, -1, -1):
+        out.append(users[i])
+        if len(out) >= depth or not is_followup(users[i], [{"role": "user"}] if i > 0 else []):
+            break
+    return out
+
+
+def resolve(question: str, history: Sequence[dict]) -> str:
+    """The search query for a question in its conversation."""
+    earlier = earlier_questions(question, history)
+    return " ".join([question, *earlier]) if earlier else question
+
+
+def previous_answer(history: Sequence[dict]) -> str:
+    for turn in reversed(history):
+        if turn.get("role") == "assistant" and turn.get("content"):
+            return str(turn["content"])
+    return ""

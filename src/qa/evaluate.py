@@ -1,0 +1,248 @@
+"""The benchmark: run a question set through the assistant, score retrieval, answers,
+citations and refusals, and write a report that can be compared run to run.
+
+Definitions (the same in the code, the report and the README):
+
+* a retrieved passage *covers* an evidence string when its span holds at least half
+  of one of the string's occurrences in the document;
+* Recall@k: share of answerable items whose evidence is all covered within the top k;
+* MRR@10: mean reciprocal rank of the first passage covering any evidence;
+* nDCG@10: binary gain for a passage that covers evidence not covered above it, the
+  ideal ranking covering one evidence string per position;
+* accuracy: share of answerable items answered with an answer that contains one of
+  the aliases (case-, accent- and thousands-separator-insensitive);
+* citation precision: share of citations (on answerable items) whose span overlaps some
+  evidence by at least 20 characters or half of the shorter span;
+* citation recall: share of answered answerable items whose every evidence string is
+  overlapped so by some citation;
+* declined: share of unanswerable items declined; wrongly declined: share of answerable
+  items declined.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import statistics
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .evalset import Item
+from .text import fold
+
+KS = (1, 5, 10)
+
+
+# ------------------------------------------------------------------ matching (pure)
+
+def normalize_answer(text: str) -> str:
+    """Fold case and accents, drop thousands separators, unify dashes and spaces."""
+    t = fold(text)
+    t = re.sub(r"(?<=\d)[,.\u00a0\u202f](?=\d{3}\b)", "", t)
+    t = re.sub(r"[\u2010-\u2015\-]", "-", t)
+    return re.sub(r"\s+", " ", t)
+
+
+def contains_alias(answer: str, aliases: Iterable[str]) -> bool:
+    a = normalize_answer(answer)
+    return any(normalize_answer(x) in a for x in aliases if x.strip())
+
+
+def occurrences(doc_text: str, needle: str) -> list[tuple[int, int]]:
+    out, i = [], doc_text.find(needle)
+    while i >= 0:
+        out.append((i, i + len(needle)))
+        i = doc_text.find(needle, i + 1)
+    return out
+
+
+def overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+def covers(span: tuple[int, int], occ: list[tuple[int, int]]) -> bool:
+    """A passage covers evidence when it holds at least half of one occurrence."""
+    return any(overlap(span, o) * 2 >= (o[1] - o[0]) for o in occ)
+
+
+def supports(span: tuple[int, int], occ: list[tuple[int, int]]) -> bool:
+    """A citation supports evidence when they overlap by 20 characters or half the shorter span."""
+    for o in occ:
+        ov = overlap(span, o)
+        if ov > 0 and (ov >= 20 or ov * 2 >= min(span[1] - span[0], o[1] - o[0])):
+            return True
+    return False
+
+
+def retrieval_scores(retrieved: list[tuple[str, int, int]], evidence_occ: list[dict[str, list]],
+                     ks: tuple[int, ...] = KS) -> dict[str, float]:
+    """Recall@k, MRR@10 and nDCG@10 for one item. ``evidence_occ`` holds, per evidence
+    string, its occurrences per document."""
+    def covered_by(i):
+        doc, s, e = retrieved[i]
+        return {j for j, occ in enumerate(evidence_occ) if covers((s, e), occ.get(doc, []))}
+
+    cov = [covered_by(i) for i in range(min(len(retrieved), max(max(ks), 10)))]
+    n = len(evidence_occ)
+    out = {}
+    for k in ks:
+        got = set().union(*cov[:k]) if cov[:k] else set()
+        out[f"recall@{k}"] = 1.0 if len(got) == n else 0.0
+    first = next((i for i, c in enumerate(cov[:10]) if c), None)
+    out["mrr@10"] = 0.0 if first is None else 1.0 / (first + 1)
+    seen: set[int] = set()
+    dcg = 0.0
+    for i, c in enumerate(cov[:10]):
+        if c - seen:
+            dcg += 1.0 / math.log2(i + 2)
+            seen |= c
+    idcg = sum(1.0 / math.log2(i + 2) for i in range(min(n, 10)))
+    out["ndcg@10"] = dcg / idcg if idcg else 0.0
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    v = sorted(values)
+    pos = (len(v) - 1) * q
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return v[lo] + (v[hi] - v[lo]) * (pos - lo)
+
+
+# ------------------------------------------------------------------ running
+
+@dataclass
+class Record:
+    """One item's outcome, as written to items.jsonl."""
+    item: Item
+    answered: bool
+    answer: str
+    citations: list[dict]
+    retrieved: list[dict]
+    latency_ms: float
+    confidence: float
+    kind: str
+    raw_answer: str  # the answer that would have been given without the decline rule
+    raw_citations: list[dict]
+
+    def to_dict(self) -> dict:
+        return {"id": self.item.id, "answered": self.answered, "answer": self.answer,
+                "citations": self.citations, "retrieved": self.retrieved,
+                "latency_ms": round(self.latency_ms, 2), "confidence": round(self.confidence, 5),
+                "lang": self.item.lang, "category": self.item.category}
+
+
+def run_items(assistant, items: list[Item], mode: str, k: int = 10, threshold: float | None = None,
+              progress: Callable | None = None) -> list[Record]:
+    """Ask every item (with its history, as the chat passes it). Declining is applied
+    here from each answer's confidence, so one run also yields the threshold curve."""
+    thr = assistant.settings.threshold(mode) if threshold is None else threshold
+    from .answer import FRAMING
+
+    records = []
+    for item in (progress(items) if progress else items):
+        t = time.perf_counter()
+        ans = assistant.ask(item.question, list(item.history), mode=mode, k=k, threshold=float("-inf"))
+        latency = (time.perf_counter() - t) * 1000
+        cites = [{"doc": c.doc, "start": c.start, "end": c.end} for c in ans.citations]
+        retrieved = [{"doc": h.chunk.doc, "start": h.chunk.start, "end": h.chunk.end} for h in ans.hits]
+        answered = ans.answered and ans.confidence >= thr
+        records.append(Record(item, answered, ans.text if answered else FRAMING[ans.lang]["declined"],
+                              cites if answered else [], retrieved, latency, ans.confidence, ans.kind,
+                              ans.text, cites))
+    return records
+
+
+def apply_threshold(records: list[Record], thr: float) -> list[Record]:
+    return [replace(r, answered=r.kind == "answer" and r.confidence >= thr,
+                    citations=r.raw_citations if (r.kind == "answer" and r.confidence >= thr) else [])
+            for r in records]
+
+
+# ------------------------------------------------------------------ metrics
+
+def _evidence_occ(item: Item, doc_texts: dict[str, str]) -> list[dict[str, list]]:
+    return [{doc: occurrences(text, ev) for doc, text in doc_texts.items()} for ev in item.evidence]
+
+
+def score_records(records: list[Record], doc_texts: dict[str, str]) -> dict[str, float | int]:
+    """Every metric over a group of records."""
+    ans = [r for r in records if r.item.answerable]
+    una = [r for r in records if not r.item.answerable]
+    m: dict[str, float | int] = {"items": len(records), "answerable": len(ans), "unanswerable": len(una)}
+    if ans:
+        per = []
+        correct, prec_hits, prec_total, rec_ok, answered_ans, lengths = 0, 0, 0, 0, 0, []
+        for r in ans:
+            occ = _evidence_occ(r.item, doc_texts)
+            per.append(retrieval_scores([(h["doc"], h["start"], h["end"]) for h in r.retrieved], occ))
+            if r.answered:
+                answered_ans += 1
+                lengths.append(len(r.answer))
+                correct += contains_alias(r.answer, r.item.answers)
+                for c in r.citations:
+                    prec_total += 1
+                    prec_hits += any(supports((c["start"], c["end"]), o.get(c["doc"], [])) for o in occ)
+                rec_ok += all(any(supports((c["start"], c["end"]), o.get(c["doc"], [])) for c in r.citations)
+                              for o in occ)
+        for key in per[0]:
+            m[key] = sum(p[key] for p in per) / len(per)
+        m["accuracy"] = correct / len(ans)
+        m["answer_chars_median"] = statistics.median(lengths) if lengths else 0
+        m["citation_precision"] = prec_hits / prec_total if prec_total else 0.0
+        m["citation_recall"] = rec_ok / answered_ans if answered_ans else 0.0
+        m["wrongly_declined"] = 1 - answered_ans / len(ans)
+    if una:
+        m["declined"] = sum(not r.answered for r in una) / len(una)
+    lat = [r.latency_ms for r in records]
+    m["latency_p50_ms"] = percentile(lat, 0.5)
+    m["latency_p95_ms"] = percentile(lat, 0.95)
+    return m
+
+
+def grouped_metrics(records: list[Record], doc_texts: dict[str, str]) -> dict[str, dict]:
+    """Overall, by language and by category."""
+    out = {"overall": score_records(records, doc_texts)}
+    for key in sorted({r.item.lang for r in records}):
+        out[f"lang:{key}"] = score_records([r for r in records if r.item.lang == key], doc_texts)
+    for key in sorted({r.item.category for r in records}):
+        out[f"category:{key}"] = score_records([r for r in records if r.item.category == key], doc_texts)
+    return out
+
+
+def _decline_rates(records: list[Record], thr: float) -> dict:
+    ans = [r for r in records if r.item.answerable]
+    una = [r for r in records if not r.item.answerable]
+
+    def declined(r):
+        return not (r.kind == "answer" and r.confidence >= thr)
+
+    return {"threshold": thr,
+            "declined": sum(map(declined, una)) / len(una) if una else 0.0,
+            "wrongly_declined": sum(map(declined, ans)) / len(ans) if ans else 0.0}
+
+
+def threshold_curve(records: list[Record]) -> list[dict]:
+    """Declined-unanswerable vs wrongly-declined-answerable at every threshold that
+    changes a decision (midpoints between neighbouring confidences)."""
+    confs = sorted({r.confidence for r in records if r.kind == "answer"})
+    if not confs:
+        return []
+    cuts = [confs[0] - 1e-6] + [(a + b) / 2 for a, b in zip(confs, confs[1:])] + [confs[-1] + 1e-6]
+    return [_decline_rates(records, t) for t in cuts]
+
+
+def choose_threshold(records: list[Record], answerable_cost: float = 2.0) -> dict:
+    """The threshold that best trades declining unanswerable items against wrongly
+    declining answerable ones; refusing a question the profile answers costs
+    ``answerable_cost`` times more. Ties go to the lowest threshold (fewer refusals)."""
+    best = None
+    for p in threshold_curve(records):
+        gain = p["declined"] - answerable_cost * p["wrongly_declined"]
+        if best is None or gain > best[0] + 1e-12:
+            best = (gain, p)
+    return best[1] if best else {"threshold": 0.0, "declined": 0.0, "wrongly_declined": 0.0}

@@ -1,0 +1,260 @@
+"""The index folder: chunks, BM25 tokens, FAISS indexes and sentence vectors, with a
+manifest that says what they were built from.
+
+Layout of ``index/``::
+
+    manifest.json        package version, corpus hash, chunker, tokenizer, models, dims, file hashes
+    chunks.json          chunks and their sentences (spans into the corpus files)
+    bm25.json            BM25 tokens per chunk (rank-bm25 is rebuilt from them on load)
+    <signal>.faiss       inner-product index over normalized chunk vectors
+    <signal>.sent.npy    normalized sentence vectors, for picking answer sentences
+
+Writes are atomic: files go to a temporary folder first and the manifest is moved in
+last, so a build that dies half-way leaves either the old index or none that loads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .config import Settings
+from .corpus import CHUNKER_VERSION, Chunk, Document, chunk_corpus, corpus_hash, load_corpus
+from .embed import Encoder, describe, load_encoder
+from .errors import IndexCorruptError, IndexMissingError, IndexStaleError, QAError
+from .text import TOKENIZER_VERSION, tokenize
+
+MANIFEST = "manifest.json"
+FORMAT_VERSION = 1
+
+
+def dense_models(settings: Settings) -> dict[str, str]:
+    """Signal name -> model setting for every dense signal the index carries."""
+    models = {"minilm": settings.model}
+    if settings.multilingual_model:
+        models["e5"] = settings.multilingual_model
+    return models
+
+
+def passage_text(chunk: Chunk) -> str:
+    return chunk.index_text
+
+
+def sentence_text(chunk: Chunk, i: int) -> str:
+    """A sentence with its entry's name, so 'Is a partnership between…' knows what 'it' is."""
+    s = chunk.sentences[i].text
+    if chunk.title and not s.startswith(chunk.title[:20]):
+        return f"{chunk.title}: {s}"
+    return s
+
+
+@dataclass
+class Index:
+    settings: Settings
+    manifest: dict
+    docs: dict[str, Document]
+    chunks: list[Chunk]
+    bm25_tokens: list[list[str]]
+    faiss: dict = field(default_factory=dict)  # signal -> faiss.Index
+    sent_vectors: dict = field(default_factory=dict)  # signal -> (n_sentences, dim)
+    sent_owner: np.ndarray | None = None  # sentence row -> chunk position
+    sent_first: np.ndarray | None = None  # chunk position -> its first sentence row
+
+    @property
+    def signals(self) -> tuple[str, ...]:
+        return ("bm25",) + tuple(self.faiss)
+
+    def encoder(self, signal: str) -> Encoder:
+        return load_encoder(signal, self.manifest["dense"][signal]["model"])
+
+    def sentence_rows(self, chunk_pos: int) -> range:
+        first = int(self.sent_first[chunk_pos])
+        return range(first, first + len(self.chunks[chunk_pos].sentences))
+
+
+# ------------------------------------------------------------------ building
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _progress(iterable, desc: str, enabled: bool):
+    if not enabled:
+        return iterable
+    from tqdm import tqdm
+    return tqdm(iterable, desc=desc, unit="batch", file=sys.stderr, leave=False)
+
+
+def _encode_all(encoder: Encoder, texts: list[str], desc: str, progress: bool, batch: int = 32) -> np.ndarray:
+    parts = [encoder.encode_passages(texts[i:i + batch], batch_size=batch)
+             for i in _progress(range(0, len(texts), batch), desc, progress)]
+    return np.vstack(parts) if parts else np.zeros((0, encoder.dim), dtype=np.float32)
+
+
+def build_index(settings: Settings, progress: bool = True) -> "Index":
+    import faiss
+
+    started = time.perf_counter()
+    docs = load_corpus(settings.corpus_dir)
+    chunks = chunk_corpus(docs)
+    if not chunks:
+        raise QAError(f"no passages found in {settings.corpus_dir}; check that the documents hold text")
+    index_dir = settings.index_dir
+    index_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=index_dir))
+    try:
+        files: dict[str, str] = {}
+
+        def write_json(name: str, obj) -> None:
+            (tmp / name).write_text(json.dumps(obj, ensure_ascii=False), encoding="utf-8")
+
+        write_json("chunks.json", [c.to_dict() for c in chunks])
+        bm25_tokens = [tokenize(c.index_text) for c in chunks]
+        write_json("bm25.json", bm25_tokens)
+        dense = {}
+        sentences = [sentence_text(c, i) for c in chunks for i in range(len(c.sentences))]
+        for signal, model in dense_models(settings).items():
+            encoder = load_encoder(signal, model)
+            vecs = _encode_all(encoder, [passage_text(c) for c in chunks], f"{signal} passages", progress)
+            index = faiss.IndexFlatIP(encoder.dim)
+            index.add(vecs)
+            faiss.write_index(index, str(tmp / f"{signal}.faiss"))
+            np.save(tmp / f"{signal}.sent.npy", _encode_all(encoder, sentences, f"{signal} sentences", progress))
+            dense[signal] = {"model": model, "spec": encoder.spec, "dim": encoder.dim,
+                             "files": [f"{signal}.faiss", f"{signal}.sent.npy"]}
+        for p in tmp.iterdir():
+            files[p.name] = _sha256_file(p)
+        manifest = {
+            "format": FORMAT_VERSION,
+            "qa_version": __version__,
+            "corpus_hash": corpus_hash(docs),
+            "documents": {d.doc: d.sha256 for d in docs},
+            "chunker": {"version": CHUNKER_VERSION},
+            "tokenizer": {"version": TOKENIZER_VERSION},
+            "dense": dense,
+            "counts": {"documents": len(docs), "chunks": len(chunks), "sentences": len(sentences)},
+            "files": files,
+            "build_seconds": round(time.perf_counter() - started, 2),
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        write_json(MANIFEST, manifest)
+        # the old manifest goes first, the new one last: in between nothing loads
+        (index_dir / MANIFEST).unlink(missing_ok=True)
+        for name in files:
+            os.replace(tmp / name, index_dir / name)
+        os.replace(tmp / MANIFEST, index_dir / MANIFEST)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return load_index(settings, auto_build=False)
+
+
+# ------------------------------------------------------------------ loading
+
+def check_manifest(settings: Settings, manifest: dict, docs: list[Document]) -> list[str]:
+    """What makes an index unfit for the current corpus and settings (empty list: fit)."""
+    reasons = []
+    if manifest.get("format") != FORMAT_VERSION:
+        reasons.append("it was written by another version of qa")
+    if manifest.get("corpus_hash") != corpus_hash(docs):
+        built = set(manifest.get("documents", {}))
+        now = {d.doc: d.sha256 for d in docs}
+        changed = sorted(d for d in now if d in built and manifest["documents"][d] != now[d])
+        added, removed = sorted(set(now) - built), sorted(built - set(now))
+        detail = "; ".join(p for p in (
+            f"changed: {', '.join(changed)}" if changed else "",
+            f"added: {', '.join(added)}" if added else "",
+            f"removed: {', '.join(removed)}" if removed else "") if p)
+        reasons.append(f"the corpus changed since it was built ({detail or 'different files'})")
+    if manifest.get("chunker", {}).get("version") != CHUNKER_VERSION:
+        reasons.append("the chunker changed")
+    if manifest.get("tokenizer", {}).get("version") != TOKENIZER_VERSION:
+        reasons.append("the tokenizer changed")
+    wanted = dense_models(settings)
+    built = {s: v.get("model") for s, v in manifest.get("dense", {}).items()}
+    for signal, model in wanted.items():
+        if built.get(signal) != model:
+            reasons.append(f"it has no {signal} vectors for model {describe(model)!r}")
+        elif manifest["dense"][signal].get("spec") != describe(model) and model in ("minilm", "e5"):
+            reasons.append(f"the {signal} model package changed version")
+    return reasons
+
+
+def load_index(settings: Settings, auto_build: bool | None = None, progress: bool = True) -> Index:
+    """Load ``index/``; a missing or stale index is rebuilt when ``auto_build`` (default:
+    the ``auto_index`` setting), otherwise a clear error names the command to run."""
+    auto_build = settings.auto_index if auto_build is None else auto_build
+    index_dir = settings.index_dir
+    docs = load_corpus(settings.corpus_dir)
+
+    def rebuild_or_raise(exc: QAError) -> Index:
+        if not auto_build:
+            raise exc
+        if progress:
+            print(f"qa: {exc} Rebuilding the index…", file=sys.stderr)
+        return build_index(settings, progress=progress)
+
+    manifest_path = index_dir / MANIFEST
+    if not manifest_path.exists():
+        return rebuild_or_raise(IndexMissingError(
+            f"no index in {index_dir}: run `qa index` to build it."))
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict):
+            raise ValueError("not an object")
+    except (OSError, ValueError) as exc:
+        return rebuild_or_raise(IndexCorruptError(
+            f"{manifest_path} is unreadable ({exc}): run `qa index --force` to rebuild it."))
+    reasons = check_manifest(settings, manifest, docs)
+    if reasons:
+        return rebuild_or_raise(IndexStaleError(
+            f"the index in {index_dir} is out of date: {'; '.join(reasons)}. Run `qa index` to rebuild it."))
+    try:
+        return _read(settings, manifest, docs)
+    except (OSError, ValueError, KeyError, RuntimeError, IndexCorruptError) as exc:
+        return rebuild_or_raise(IndexCorruptError(
+            f"the index in {index_dir} is damaged ({exc}): run `qa index --force` to rebuild it."))
+
+
+def _read(settings: Settings, manifest: dict, docs: list[Document]) -> Index:
+    import faiss
+
+    index_dir = settings.index_dir
+    for name, digest in manifest["files"].items():
+        path = index_dir / name
+        if not path.exists():
+            raise IndexCorruptError(f"{name} is missing")
+        if _sha256_file(path) != digest:
+            raise IndexCorruptError(f"{name} does not match its recorded checksum")
+    by_doc = {d.doc: d for d in docs}
+    raw = json.loads((index_dir / "chunks.json").read_text(encoding="utf-8"))
+    chunks = [Chunk.from_dict(c, by_doc[c["doc"]].text) for c in raw]
+    bm25_tokens = json.loads((index_dir / "bm25.json").read_text(encoding="utf-8"))
+    if len(bm25_tokens) != len(chunks):
+        raise IndexCorruptError("bm25.json and chunks.json disagree on the number of passages")
+    counts = np.array([len(c.sentences) for c in chunks])
+    sent_first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    sent_owner = np.repeat(np.arange(len(chunks)), counts)
+    index = Index(settings, manifest, by_doc, chunks, bm25_tokens,
+                  sent_owner=sent_owner, sent_first=sent_first)
+    for signal, info in manifest["dense"].items():
+        fi = faiss.read_index(str(index_dir / f"{signal}.faiss"))
+        sv = np.load(index_dir / f"{signal}.sent.npy")
+        if fi.ntotal != len(chunks) or fi.d != info["dim"] or sv.shape != (len(sent_owner), info["dim"]):
+            raise IndexCorruptError(f"{signal} vectors do not match the passages")
+        index.faiss[signal] = fi
+        index.sent_vectors[signal] = sv
+    return index

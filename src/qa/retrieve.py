@@ -1,0 +1,131 @@
+"""Retrievers. Every one answers ``search(query, k) -> list[Hit]``; the hybrid fuses
+any set of them and keeps each signal's rank and score on the hit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from rank_bm25 import BM25Okapi
+
+from .config import Settings
+from .corpus import Chunk
+from .fusion import FUSIONS
+from .index import Index
+from .lang import detect_language
+from .text import tokenize
+
+# how deep each signal looks before fusion: fusing only the top k loses passages
+# that one signal ranks k+1 and the others rank first
+FUSION_DEPTH = 50
+
+
+@dataclass(frozen=True)
+class SignalHit:
+    rank: int  # 1-based
+    score: float
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+    position: int  # the chunk's row in the index
+    signals: dict[str, SignalHit] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        c = self.chunk
+        return {"doc": c.doc, "start": c.start, "end": c.end, "section": c.section, "id": c.id,
+                "score": round(self.score, 6),
+                "signals": {k: {"rank": v.rank, "score": round(v.score, 6)} for k, v in self.signals.items()}}
+
+
+class BM25Retriever:
+    name = "bm25"
+
+    def __init__(self, index: Index, k1: float = 1.2, b: float = 0.75):
+        self.index = index
+        # rank-bm25 divides by zero on an empty corpus; an index always holds passages
+        self.bm25 = BM25Okapi(index.bm25_tokens, k1=k1, b=b)
+
+    def scores(self, query: str) -> np.ndarray:
+        terms = tokenize(query, detect_language(query))
+        if not terms:
+            return np.zeros(len(self.index.chunks))
+        return np.asarray(self.bm25.get_scores(terms), dtype=np.float64)
+
+    def search(self, query: str, k: int = 10) -> list[Hit]:
+        scores = self.scores(query)
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [Hit(self.index.chunks[i], float(scores[i]), int(i), {self.name: SignalHit(r, float(scores[i]))})
+                for r, i in enumerate(order, start=1) if scores[i] > 0]
+
+
+class DenseRetriever:
+    def __init__(self, index: Index, signal: str):
+        self.index = index
+        self.name = signal
+        self.encoder = index.encoder(signal)
+        self.faiss = index.faiss[signal]
+
+    def search(self, query: str, k: int = 10) -> list[Hit]:
+        if not query.strip():
+            return []
+        q = self.encoder.encode_query(query)
+        scores, ids = self.faiss.search(q[None, :], min(k, self.faiss.ntotal))
+        return [Hit(self.index.chunks[i], float(s), int(i), {self.name: SignalHit(r, float(s))})
+                for r, (s, i) in enumerate(zip(scores[0], ids[0]), start=1) if i >= 0]
+
+
+class HybridRetriever:
+    """Fuses the rankings of several retrievers (reciprocal rank fusion by default)."""
+
+    def __init__(self, retrievers: list, fusion: str = "rrf", rrf_k: int = 60,
+                 weights: dict[str, float] | None = None, depth: int = FUSION_DEPTH):
+        self.retrievers = retrievers
+        self.name = "+".join(r.name for r in retrievers)
+        self.fuse = FUSIONS[fusion]
+        self.rrf_k = rrf_k
+        self.weights = weights
+        self.depth = depth
+
+    def search(self, query: str, k: int = 10) -> list[Hit]:
+        per_signal = {r.name: r.search(query, max(k, self.depth)) for r in self.retrievers}
+        if len(per_signal) == 1:
+            return next(iter(per_signal.values()))[:k]
+        rankings = {name: [(h.position, h.score) for h in hits] for name, hits in per_signal.items()}
+        by_pos: dict[int, Hit] = {}
+        signals: dict[int, dict[str, SignalHit]] = {}
+        for hits in per_signal.values():
+            for h in hits:
+                by_pos.setdefault(h.position, h)
+                signals.setdefault(h.position, {}).update(h.signals)
+        fused = self.fuse(rankings, k=self.rrf_k, weights=self.weights)
+        return [Hit(by_pos[pos].chunk, score, pos, signals[pos]) for pos, score in fused[:k]]
+
+
+class Retrievers:
+    """Builds retrievers over one index once and hands them out by mode."""
+
+    def __init__(self, index: Index, settings: Settings):
+        self.index = index
+        self.settings = settings
+        self._single: dict[str, object] = {}
+
+    def single(self, signal: str):
+        if signal not in self._single:
+            if signal == "bm25":
+                self._single[signal] = BM25Retriever(self.index)
+            elif signal in self.index.faiss:
+                self._single[signal] = DenseRetriever(self.index, signal)
+            else:
+                from .errors import QAError
+                raise QAError(f"the index has no {signal} signal (it has {', '.join(self.index.signals)}); "
+                              "check QA_MULTILINGUAL_MODEL and run `qa index`")
+        return self._single[signal]
+
+    def for_mode(self, mode: str | None = None):
+        signals = self.settings.signals(mode)
+        if len(signals) == 1:
+            return self.single(signals[0])
+        return HybridRetriever([self.single(s) for s in signals], self.settings.fusion, self.settings.rrf_k)

@@ -1,0 +1,115 @@
+"""Text normalization and tokenization shared by indexing, retrieval and scoring.
+
+Pure functions only. The tokenizer folds case and accents, keeps alphanumeric
+tokens whole (``202bis``, ``XO``) and joins thousands separators so that
+``5,000``, ``5.000`` and ``5000`` are one token (``5000``); decimals keep their
+point (``27.6``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+TOKENIZER_VERSION = 2
+
+# A number with thousands groups (5,000 / 5.000 / 121,736,809 / 5 000), a decimal, or a word.
+_TOKEN_RE = re.compile(
+    r"(?P<grouped>\d{1,3}(?:[,.\u00a0\u202f]\d{3})+(?!\d))"  # thousands groups
+    r"|\d+\.\d+(?![^\W_])"  # decimal (27.6)
+    r"|[^\W_]+",  # letters and digits (202bis, XO, 2014)
+    re.UNICODE,
+)
+_SEPARATORS = re.compile(r"[,.\u00a0\u202f]")
+_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
+_SPACES = re.compile(r"\s+")
+_MD_LINK = re.compile(r"\[([^\]\n]*)\]\([^)\s]*\)")
+_MD_LINK_TAIL = re.compile(r"\]\((?:https?://|www\.)[^)\s]*\)")
+
+EN_STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just
+    me more most my myself no nor not now of off on once only or other our ours ourselves out over own
+    same she should so some such than that the their theirs them themselves then there these they this
+    those through to too under until up very was we were what when where which while who whom why will
+    with would you your yours yourself yourselves also tell me please know give s t d ll m re ve
+    there's what's who's it's does did any many much""".split()
+)
+
+ES_STOPWORDS = frozenset(
+    """a al algo algun alguna algunas alguno algunos ante antes aqui asi aun cada como con contra cual
+    cuales cuando de del desde donde dos el ella ellas ello ellos en entre era eran es esa esas ese eso
+    esos esta estaba estan estar estas este esto estos fue fueron ha habia han hasta hay la las le les
+    lo los mas me mi mis mucho muy nada ni no nos nosotros o os otra otras otro otros para pero poco
+    por porque que quien quienes se sea ser si sin sobre son su sus tambien tan tanto te tiene tienen
+    todo todos tu tus un una unas uno unos usted ustedes y ya yo cuanto cuanta cuantos cuantas
+    dime decir puedo puede pueden saber quiero qué cual sabes hola gracias favor""".split()
+)
+
+STOPWORDS = EN_STOPWORDS | ES_STOPWORDS
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents: 'Educación' -> 'educacion'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def clean(text: str) -> str:
+    """Index-side cleanup: one space for any run of whitespace, plain dashes,
+    and the '[email protected]' artifact that the source's e-mail obfuscation left behind."""
+    text = text.replace("[email\u00a0protected]", " ").replace("[email protected]", " ")
+    text = _DASHES.sub("-", text)
+    # markdown link syntax left in the source: keep the words, drop the address
+    text = _MD_LINK_TAIL.sub("", _MD_LINK.sub(r"\1", text))
+    text = _SPACES.sub(" ", text).strip()
+    if text.startswith("[") and "]" not in text:
+        text = text[1:]
+    return text
+
+
+def raw_tokens(text: str) -> list[str]:
+    """Folded tokens without stemming or stopword removal."""
+    out = []
+    for match in _TOKEN_RE.finditer(fold(_DASHES.sub("-", text))):
+        token = match.group(0)
+        if match.group("grouped"):
+            token = _SEPARATORS.sub("", token)
+        out.append(token)
+    return out
+
+
+@lru_cache(maxsize=2)
+def _stemmer(lang: str):
+    return snowballstemmer.stemmer("spanish" if lang == "es" else "english")
+
+
+@lru_cache(maxsize=65536)
+def _stem(token: str, lang: str) -> str:
+    if token[0].isdigit() or len(token) <= 3:
+        return token
+    return _stemmer(lang).stemWord(token)
+
+
+def tokenize(text: str, lang: str = "en", stopwords: frozenset[str] = STOPWORDS) -> list[str]:
+    """BM25 tokens: folded, stopwords dropped, stemmed with the English Snowball stemmer.
+
+    The profile is English, so documents are always stemmed as English. A Spanish
+    query keeps both stems of each word: the Spanish stem meets cognates
+    ('consentimiento' and 'consent' both stem to 'consent'), the English stem
+    meets names ('México' -> 'mexico')."""
+    out: list[str] = []
+    for token in raw_tokens(text):
+        if token in stopwords:
+            continue
+        en = _stem(token, "en")
+        out.append(en)
+        if lang == "es":
+            es = _stem(token, "es")
+            if es != en:
+                out.append(es)
+    return out
