@@ -10,12 +10,14 @@ from ``FRAMING``; nothing else.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .corpus import Chunk
 from .retrieve import Hit
+from .text import fold
 
 FRAMING = {
     "en": {
@@ -82,12 +84,62 @@ class Answer:
 
 # ------------------------------------------------------------------ scoring (pure)
 
+# ------------------------------------------------------------------ answer types
+
+# What kind of answer a question asks for, and how to recognise a sentence that gives
+# it. Checked in order; the first question pattern that matches wins.
+_YEAR = r"(?:19|20)\d{2}"
+ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
+    ("author",
+     re.compile(r"\b(who (wrote|writes|authored|published|produced|prepared)|author|written by|quien(es)? (escribio|escribieron|publico|publicaron|elaboro|hizo)|autor)", re.I),
+     re.compile(r"^$")),  # matched by position (a research entry's second line), see sentence_types
+    ("percent",
+     re.compile(r"\b(percent|percentage|share|proportion|what part|porcentaje|por ciento|proporcion|que parte)", re.I),
+     re.compile(r"\d%|\bper ?cent")),
+    ("penalty",
+     re.compile(r"\b(penalt|punish|sentence|jail|prison|fine[sd]?\b|how long|years? (in|of)|pena|castig|carcel|multa|prision|sancion|condena|cuantos anos)", re.I),
+     re.compile(r"\b(imprisonment|prison|fine of|penalt|punish|sentence is|sentence of|lose their)", re.I)),
+    ("number",
+     re.compile(r"\b(how many|how much|number of|cuant[oa]s?|numero de|cifra|cantidad)", re.I),
+     re.compile(r"\d[\d,.]*(?!\d)(?<!\b" + _YEAR + r")|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|hundred|thousand|million)\b", re.I)),
+    ("date",
+     re.compile(r"\b(when|what year|which year|cuando|que ano|en que ano|que fecha)", re.I),
+     re.compile(r"\b" + _YEAR + r"\b|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)),
+)
+
+
+def expected_type(question: str) -> str | None:
+    q = fold(question)
+    for name, asks, _gives in ANSWER_TYPES:
+        if asks.search(q):
+            return name
+    return None
+
+
+def sentence_types(chunk: Chunk, i: int) -> frozenset[str]:
+    """The answer types sentence ``i`` of ``chunk`` can give (computed at load, not per question)."""
+    text = chunk.sentences[i].text
+    out = {name for name, _asks, gives in ANSWER_TYPES if name != "author" and gives.search(text)}
+    if chunk.kind == "research" and i == 1:
+        out.add("author")
+    return frozenset(out)
+
+
+def is_heading(chunk: Chunk, i: int) -> bool:
+    """An entry's name line, a research entry's title or authors: quoted beside an answer, rarely one."""
+    if chunk.kind in ("organization", "article") and i == 0:
+        return True
+    return chunk.kind == "research" and i <= 1
+
+
 @dataclass(frozen=True)
 class Weights:
     """How sentence features combine. Fitted on the dev split (`qa calibrate` reports them)."""
     lexical: float = 0.45
     dense: float = 0.40
     prior: float = 0.15
+    answer_type: float = 0.25  # added when a sentence gives the kind of answer asked for
+    heading: float = 0.5  # multiplies a heading line's score
     # cosine of an unrelated pair vs a good match, per encoder: maps cosines to about 0..1
     dense_floor: dict = field(default_factory=lambda: {"minilm": 0.10, "e5": 0.72})
     dense_ceiling: dict = field(default_factory=lambda: {"minilm": 0.75, "e5": 0.92})
@@ -153,15 +205,21 @@ _SHORT = 45  # a sentence this short ("Rape.", an article label) needs the next 
 
 
 def expand(chunk: Chunk, indices: set[int], question_terms: set[str], title_terms: set[str]) -> list[int]:
-    """Sentences to quote from one chunk: the picked ones, the next one after a fragment,
-    and the entry's name line (sentence 0) when the question does not already name it."""
+    """Sentences to quote from one chunk: the picked ones, the next one after a fragment
+    or a heading, and the entry's heading lines: an article's label, a research entry's
+    title and authors, an organization's name unless the question already names it."""
     out = set(indices)
     for i in list(indices):
-        if len(chunk.sentences[i].text) < _SHORT and i + 1 < len(chunk.sentences):
+        if (len(chunk.sentences[i].text) < _SHORT or is_heading(chunk, i)) and i + 1 < len(chunk.sentences) \
+                and not (chunk.kind == "research" and i == 0):
             out.add(i + 1)
-    if chunk.title and chunk.kind in ("organization", "research", "article") and 0 not in out:
+    if chunk.kind == "research":
+        out |= {i for i in (0, 1) if i < len(chunk.sentences)}
+    elif chunk.kind == "article":
+        out.add(0)
+    elif chunk.kind == "organization" and chunk.title:
         named = title_terms and len(title_terms & question_terms) / len(title_terms) >= 0.5
-        if chunk.kind == "article" or not named:
+        if not named:
             out.add(0)
     return sorted(out)
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from .answer import (FRAMING, Answer, Candidate, Weights, build_answer_text, confidence_from, dense_feature,
-                     expand, idf_weights, lexical_coverage, order_groups, prior_of_rank, select_sentences,
-                     sentence_scores)
+                     expand, expected_type, idf_weights, is_heading, lexical_coverage, order_groups, prior_of_rank,
+                     select_sentences, sentence_scores, sentence_types)
 from .config import Settings
 from .dialog import earlier_questions
 from .errors import InputError
@@ -63,6 +63,8 @@ class Assistant:
             frozenset(tokenize(sentence_text(c, i) + " " + c.context))
             for c in self.index.chunks for i in range(len(c.sentences))
         ]
+        self.sent_types = [sentence_types(c, i) for c in self.index.chunks for i in range(len(c.sentences))]
+        self.sent_heading = np.array([is_heading(c, i) for c in self.index.chunks for i in range(len(c.sentences))])
         self.vocabulary = frozenset(t for d in self.index.docs.values() for t in raw_tokens(d.text))
 
     # -------------------------------------------------------------- public
@@ -128,6 +130,11 @@ class Assistant:
         prior = np.array([prior_of_rank(rank) for rank, _ in owners])
         weights = self.weights if signals else Weights(lexical=0.8, dense=0.0, prior=0.2)
         scores = sentence_scores(lex, dense, prior, weights)
+        wanted = expected_type(question)
+        if wanted:
+            scores = scores + weights.answer_type * np.array([wanted in self.sent_types[r] for r in rows])
+        scores = np.where(self.sent_heading[rows_arr] & ~np.array(
+            [wanted == "author" and "author" in self.sent_types[r] for r in rows]), scores * weights.heading, scores)
         cands = [Candidate(rank, h.chunk, r - int(self.index.sent_first[h.position]), float(scores[j]),
                            self.sent_terms[r]) for j, (r, (rank, h)) in enumerate(zip(rows, owners))]
         picked = select_sentences(cands, qw)

@@ -33,7 +33,7 @@ from pathlib import Path
 from .evalset import Item
 from .text import fold
 
-KS = (1, 5, 10)
+KS = tuple(range(1, 11))
 
 
 # ------------------------------------------------------------------ matching (pure)
@@ -246,3 +246,229 @@ def choose_threshold(records: list[Record], answerable_cost: float = 2.0) -> dic
         if best is None or gain > best[0] + 1e-12:
             best = (gain, p)
     return best[1] if best else {"threshold": 0.0, "declined": 0.0, "wrongly_declined": 0.0}
+
+
+# ------------------------------------------------------------------ benchmark runs and reports
+
+TABLE_METRICS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "accuracy", "answer_chars_median",
+                 "citation_precision", "citation_recall", "declined", "wrongly_declined",
+                 "latency_p50_ms", "latency_p95_ms")
+LOWER_IS_BETTER = frozenset({"answer_chars_median", "wrongly_declined", "latency_p50_ms", "latency_p95_ms"})
+SHORT = {"recall@1": "R@1", "recall@5": "R@5", "recall@10": "R@10", "mrr@10": "MRR@10", "ndcg@10": "nDCG@10",
+         "accuracy": "acc", "answer_chars_median": "len", "citation_precision": "cit.P", "citation_recall": "cit.R",
+         "declined": "decl", "wrongly_declined": "wr.decl", "latency_p50_ms": "p50 ms", "latency_p95_ms": "p95 ms"}
+
+
+@dataclass
+class Run:
+    set_name: str
+    mode: str
+    threshold: float
+    records: list[Record]
+    metrics: dict[str, dict]
+
+
+def fmt(metric: str, value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if metric.startswith("latency") or metric == "answer_chars_median":
+        return f"{value:.0f}" if metric == "answer_chars_median" else f"{value:.1f}"
+    return f"{value:.3f}"
+
+
+def table(runs: list[Run], group: str = "overall", metrics=TABLE_METRICS) -> list[list[str]]:
+    rows = [["set", "mode", *[SHORT[m] for m in metrics]]]
+    for r in runs:
+        g = r.metrics.get(group)
+        if g is None:
+            continue
+        rows.append([r.set_name, r.mode, *[fmt(m, g.get(m)) for m in metrics]])
+    return rows
+
+
+def render_text(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.rjust(w) if i > 1 else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths)))
+                     for row in rows)
+
+
+def render_markdown(rows: list[list[str]]) -> str:
+    out = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+    out += ["| " + " | ".join(r) + " |" for r in rows[1:]]
+    return "\n".join(out)
+
+
+def parse_floors(specs: Iterable[str]) -> list[tuple[str, str, float]]:
+    """``[GROUP.]METRIC=VALUE`` (GROUP: a language such as ``es`` or a category) ->
+    (group key, metric, value)."""
+    from .errors import QAError
+
+    out = []
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        try:
+            v = float(value)
+        except ValueError:
+            v = None
+        group, _, metric = name.rpartition(".")
+        if not sep or v is None or metric not in TABLE_METRICS:
+            raise QAError(f"cannot read floor {spec!r}: write METRIC=VALUE or GROUP.METRIC=VALUE, "
+                          f"with METRIC one of {', '.join(TABLE_METRICS)}")
+        key = "overall" if not group else (f"lang:{group}" if group in ("en", "es") else f"category:{group}")
+        out.append((key, metric, v))
+    return out
+
+
+def check_floors(runs: list[Run], floors: list[tuple[str, str, float]], under: bool = True) -> list[str]:
+    """Failures: a metric under its floor (``under``) or over its ceiling."""
+    failures = []
+    for r in runs:
+        for key, metric, value in floors:
+            got = r.metrics.get(key, {}).get(metric)
+            if got is None:
+                continue
+            if (under and got < value) or (not under and got > value):
+                word = "under its floor" if under else "over its ceiling"
+                failures.append(f"{r.set_name}/{r.mode} {key} {metric} = {fmt(metric, got)} is {word} {value}")
+    return failures
+
+
+def write_report(out: Path, runs: list[Run], calibration: dict | None, meta: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for r in runs:
+        with (out / f"items.{r.set_name}.{r.mode}.jsonl").open("w", encoding="utf-8") as f:
+            for rec in r.records:
+                f.write(json.dumps(rec.to_dict(), ensure_ascii=False) + "\n")
+    if len(runs) == 1:
+        (out / "items.jsonl").write_text((out / f"items.{runs[0].set_name}.{runs[0].mode}.jsonl").read_text(
+            encoding="utf-8"), encoding="utf-8")
+    metrics = {"meta": meta, "runs": [{"set": r.set_name, "mode": r.mode, "threshold": r.threshold,
+                                       "metrics": r.metrics} for r in runs]}
+    if calibration:
+        metrics["calibration"] = calibration
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
+    plots = _plots(out, runs)
+    lines = [f"# Benchmark report", "",
+             f"qa {meta.get('qa_version')} · {meta.get('date')} · index built from corpus {meta.get('corpus_hash', '')[:12]} · k={meta.get('k')}",
+             "", "Definitions: see `qa eval --help` and the README (Benchmark).", "", "## Overall", "",
+             render_markdown(table(runs)), ""]
+    for lang in ("en", "es"):
+        lines += [f"## Language: {lang}", "", render_markdown(table(runs, f"lang:{lang}")), ""]
+    cats = sorted({k.split(":", 1)[1] for r in runs for k in r.metrics if k.startswith("category:")})
+    lines += ["## By category (accuracy / Recall@5 / declined)", ""]
+    header = ["set", "mode", *cats]
+    rows = [header]
+    for r in runs:
+        row = [r.set_name, r.mode]
+        for c in cats:
+            g = r.metrics.get(f"category:{c}", {})
+            row.append(fmt("declined", g.get("declined")) if c == "unanswerable"
+                       else f"{fmt('accuracy', g.get('accuracy'))} / {fmt('recall@5', g.get('recall@5'))}")
+        rows.append(row)
+    lines += [render_markdown(rows), ""]
+    if calibration:
+        lines += ["## Decline threshold", "",
+                  f"Chosen on `{calibration.get('set')}`: " + ", ".join(
+                      f"{m} = {v['threshold']:.4f} (declined {v['declined']:.3f}, wrongly declined {v['wrongly_declined']:.3f})"
+                      for m, v in calibration.get("modes", {}).items()), ""]
+    if plots:
+        lines += ["## Plots", ""] + [f"![{p.stem}]({p.name})" for p in plots] + [""]
+    (out / "report.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def _plots(out: Path, runs: list[Run]) -> list[Path]:
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:  # the report stays useful without pictures
+        return []
+    paths = []
+    ks = list(range(1, 11))
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for r in runs:
+        if "recall@1" not in r.metrics["overall"]:
+            continue
+        ax.plot(ks, [r.metrics["overall"][f"recall@{k}"] for k in ks], marker="o", label=f"{r.set_name}/{r.mode}")
+    ax.set_xlabel("k"), ax.set_ylabel("Recall@k"), ax.set_ylim(0, 1.02), ax.grid(alpha=.3), ax.legend(fontsize=7)
+    ax.set_title("Recall@k")
+    fig.tight_layout(), fig.savefig(out / "recall_at_k.png", dpi=110), plt.close(fig)
+    paths.append(out / "recall_at_k.png")
+
+    groups = sorted({k for r in runs for k in r.metrics if k.startswith(("lang:", "category:")) and k != "category:unanswerable"})
+    fig, ax = plt.subplots(figsize=(max(6, len(groups) * 0.9), 4))
+    width = 0.8 / max(1, len(runs))
+    for j, r in enumerate(runs):
+        ys = [r.metrics.get(g, {}).get("accuracy", 0) for g in groups]
+        ax.bar([i + j * width for i in range(len(groups))], ys, width, label=f"{r.set_name}/{r.mode}")
+    ax.set_xticks([i + 0.4 - width / 2 for i in range(len(groups))])
+    ax.set_xticklabels([g.split(":", 1)[1] for g in groups], rotation=30, ha="right")
+    ax.set_ylim(0, 1.02), ax.set_ylabel("answer accuracy"), ax.legend(fontsize=7), ax.grid(axis="y", alpha=.3)
+    ax.set_title("Accuracy by language and category")
+    fig.tight_layout(), fig.savefig(out / "accuracy_by_group.png", dpi=110), plt.close(fig)
+    paths.append(out / "accuracy_by_group.png")
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for r in runs:
+        curve = threshold_curve(r.records)
+        if curve:
+            ax.plot([p["wrongly_declined"] for p in curve], [p["declined"] for p in curve], label=f"{r.set_name}/{r.mode}")
+            chosen = _decline_rates(r.records, r.threshold)
+            ax.scatter([chosen["wrongly_declined"]], [chosen["declined"]], marker="x", color="black")
+    ax.set_xlabel("answerable items wrongly declined"), ax.set_ylabel("unanswerable items declined")
+    ax.set_title("Decline threshold trade-off (x: threshold in use)"), ax.grid(alpha=.3), ax.legend(fontsize=7)
+    fig.tight_layout(), fig.savefig(out / "decline_tradeoff.png", dpi=110), plt.close(fig)
+    paths.append(out / "decline_tradeoff.png")
+    return paths
+
+
+def default_sets(root: Path) -> list[Path]:
+    return [p for p in (root / "eval" / "dev.jsonl", root / "eval" / "test.jsonl") if p.exists()]
+
+
+def _bar(desc: str, enabled: bool):
+    if not enabled:
+        return None
+    import sys
+
+    from tqdm import tqdm
+    return lambda it: tqdm(it, desc=desc, unit="q", file=sys.stderr, leave=False)
+
+
+def benchmark(assistant, sets: dict[str, list[Item]], modes: list[str], k: int = 10,
+              progress: bool = True) -> list[Run]:
+    doc_texts = {d: doc.text for d, doc in assistant.index.docs.items()}
+    runs = []
+    for name, items in sets.items():
+        for mode in modes:
+            thr = assistant.settings.threshold(mode)
+            records = run_items(assistant, items, mode, k, thr, _bar(f"{name}/{mode}", progress))
+            runs.append(Run(name, mode, thr, records, grouped_metrics(records, doc_texts)))
+    return runs
+
+
+def calibrate(assistant, items: list[Item], modes: list[str], set_name: str = "dev",
+              answerable_cost: float = 2.0, progress: bool = True) -> dict:
+    """Choose each mode's decline threshold on ``items`` and return what to store."""
+    out = {"set": set_name, "answerable_cost": answerable_cost, "modes": {}, "thresholds": {}}
+    for mode in modes:
+        records = run_items(assistant, items, mode, threshold=float("-inf"),
+                            progress=_bar(f"calibrate {mode}", progress))
+        point = choose_threshold(records, answerable_cost)
+        out["modes"][mode] = point
+        out["thresholds"][mode] = point["threshold"]
+    return out
+
+
+def save_calibration(path: Path, calibration: dict) -> None:
+    old = {}
+    if path.exists():
+        try:
+            old = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            old = {}
+    merged = {**old, **{k: v for k, v in calibration.items() if k not in ("modes", "thresholds")}}
+    merged["modes"] = {**old.get("modes", {}), **calibration["modes"]}
+    merged["thresholds"] = {**old.get("thresholds", {}), **calibration["thresholds"]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")

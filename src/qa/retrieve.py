@@ -81,7 +81,9 @@ class HybridRetriever:
     """Fuses the rankings of several retrievers (reciprocal rank fusion by default)."""
 
     def __init__(self, retrievers: list, fusion: str = "rrf", rrf_k: int = 60,
-                 weights: dict[str, float] | None = None, depth: int = FUSION_DEPTH):
+                 weights: dict[str, dict[str, float]] | None = None, depth: int = FUSION_DEPTH):
+        """``weights``: per question language, a weight per signal (missing: 1.0; 0 skips
+        the signal). Where every signal of this hybrid weighs 0, all weigh the same."""
         self.retrievers = retrievers
         self.name = "+".join(r.name for r in retrievers)
         self.fuse = FUSIONS[fusion]
@@ -89,8 +91,14 @@ class HybridRetriever:
         self.weights = weights
         self.depth = depth
 
+    def weights_for(self, query: str) -> dict[str, float]:
+        table = (self.weights or {}).get(detect_language(query), {})
+        w = {r.name: float(table.get(r.name, 1.0)) for r in self.retrievers}
+        return w if any(w.values()) else {name: 1.0 for name in w}
+
     def search(self, query: str, k: int = 10) -> list[Hit]:
-        per_signal = {r.name: r.search(query, max(k, self.depth)) for r in self.retrievers}
+        weights = self.weights_for(query)
+        per_signal = {r.name: r.search(query, max(k, self.depth)) for r in self.retrievers if weights[r.name] > 0}
         if len(per_signal) == 1:
             return next(iter(per_signal.values()))[:k]
         rankings = {name: [(h.position, h.score) for h in hits] for name, hits in per_signal.items()}
@@ -100,7 +108,7 @@ class HybridRetriever:
             for h in hits:
                 by_pos.setdefault(h.position, h)
                 signals.setdefault(h.position, {}).update(h.signals)
-        fused = self.fuse(rankings, k=self.rrf_k, weights=self.weights)
+        fused = self.fuse(rankings, k=self.rrf_k, weights=weights)
         return [Hit(by_pos[pos].chunk, score, pos, signals[pos]) for pos, score in fused[:k]]
 
 
@@ -128,4 +136,5 @@ class Retrievers:
         signals = self.settings.signals(mode)
         if len(signals) == 1:
             return self.single(signals[0])
-        return HybridRetriever([self.single(s) for s in signals], self.settings.fusion, self.settings.rrf_k)
+        return HybridRetriever([self.single(s) for s in signals], self.settings.fusion, self.settings.rrf_k,
+                               self.settings.fusion_weights)

@@ -1,0 +1,266 @@
+"""The ``qa`` command. Thin: each command parses options, calls the library, and turns
+``QAError`` into a message that says the fix."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import MODES, SIGNALS, Settings
+from .errors import QAError
+
+MODE_HELP = f"retrieval mode: {', '.join(MODES)}, or signals joined by '+' ({'+'.join(SIGNALS)})"
+
+
+def handle_errors(fn):
+    """Library errors become one clear line and exit status 1, never a traceback."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except QAError as exc:
+            raise click.ClickException(str(exc)) from exc
+    return wrapper
+
+
+def mode_option(default=None):
+    return click.option("--mode", "-m", default=default, help=MODE_HELP + " (default: QA_MODE or hybrid)")
+
+
+@click.group()
+@click.version_option(__version__, prog_name="qa")
+def cli():
+    """Answers questions about the country profile in corpus/, citing the passages.
+
+    \b
+    Example:
+        qa ask "What is the age of consent in Mexico?"
+    """
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="rebuild even when the index is up to date")
+@handle_errors
+def index(force):
+    """Build the index in index/ (BM25, FAISS vectors, manifest).
+
+    \b
+    Example:
+        qa index --force
+    """
+    from .index import build_index, load_index
+
+    settings = Settings.from_env()
+    t = time.perf_counter()
+    if force:
+        idx = build_index(settings)
+    else:
+        idx = load_index(settings, auto_build=True)
+    c = idx.manifest["counts"]
+    click.echo(f"index ready in {settings.index_dir}: {c['documents']} document(s), {c['chunks']} passages, "
+               f"{c['sentences']} sentences, signals {', '.join(idx.signals)} ({time.perf_counter() - t:.1f}s)")
+
+
+def _read_question(question: str) -> str:
+    if question == "-":
+        data = sys.stdin.buffer.read()
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise QAError("the question on standard input is not valid UTF-8; save it as UTF-8 text") from exc
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError as exc:  # undecodable bytes in argv arrive as lone surrogates
+        raise QAError("the question is not valid UTF-8 text; retype it or pass it through standard input with '-'") from exc
+    return question
+
+
+@cli.command()
+@click.argument("question")
+@mode_option()
+@click.option("-k", type=click.IntRange(1, 100), default=None, help="passages to retrieve (default 10)")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@click.option("--history", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help='JSON file with earlier turns: [{"role": "user", "content": "..."}, ...]')
+@handle_errors
+def ask(question, mode, k, as_json, history):
+    """Answer QUESTION from the profile ('-' reads it from standard input).
+
+    \b
+    Examples:
+        qa ask "How many mobile subscribers does Mexico have?"
+        qa ask "¿Dónde denuncio contenido ilegal en internet?" --json
+    """
+    from .assistant import Assistant
+
+    turns = []
+    if history:
+        try:
+            turns = json.loads(history.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise QAError(f"{history} is not JSON: {exc}") from exc
+    assistant = Assistant(Settings.from_env(mode=mode))
+    answer = assistant.ask(_read_question(question), turns, mode=mode, k=k)
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+        return
+    click.echo(answer.text)
+    docs = assistant.index.docs
+    if answer.citations:
+        click.echo("")
+        for c in answer.citations:
+            click.echo(f"[{c.n}] {c.doc} {c.start}-{c.end} · {c.section}")
+    elif answer.kind == "declined":
+        click.echo("\nClosest passages:")
+        for h in answer.hits[:3]:
+            text = " ".join(docs[h.chunk.doc].text[h.chunk.start:h.chunk.end].split())
+            click.echo(f"- {h.chunk.section}: {text[:160]}{'…' if len(text) > 160 else ''}")
+
+
+@cli.command()
+@click.option("--host", default=None, help="address to listen on (default 127.0.0.1, or QA_HOST)")
+@click.option("--port", type=int, default=None, help="port (default 7860, or QA_PORT)")
+@handle_errors
+def serve(host, port):
+    """Start the web chat.
+
+    \b
+    Example:
+        qa serve --port 7860
+    """
+    from .app import serve as run
+
+    run(Settings.from_env(host=host, port=port))
+
+
+def _modes(mode: str) -> list[str]:
+    if mode == "all":
+        return ["bm25", "dense", "minilm+e5", "e5", "bm25+e5", "hybrid"]
+    return [m.strip() for m in mode.split(",") if m.strip()]
+
+
+@cli.command(name="eval")
+@click.option("--set", "sets", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="evaluation set (JSONL); repeatable (default: eval/dev.jsonl and eval/test.jsonl)")
+@click.option("--mode", "-m", default="hybrid", show_default=True,
+              help=MODE_HELP + "; several comma-separated; 'all' runs each signal alone and fused")
+@click.option("-k", type=click.IntRange(10, 100), default=10, show_default=True, help="passages retrieved per question")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/latest"),
+              show_default=True, help="folder for items.jsonl, metrics.json, report.md and plots")
+@click.option("--fail-under", multiple=True, metavar="[GROUP.]METRIC=VALUE",
+              help="exit 1 when a metric is below VALUE (e.g. recall@5=0.95, es.accuracy=0.8)")
+@click.option("--fail-over", multiple=True, metavar="[GROUP.]METRIC=VALUE",
+              help="exit 1 when a metric is above VALUE (e.g. wrongly_declined=0.1)")
+@click.option("--check", "check_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="only validate this set (format, evidence verbatim in the corpus) and exit")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+@handle_errors
+def eval_cmd(sets, mode, k, out, fail_under, fail_over, check_file, quiet):
+    """Score the assistant on question sets: retrieval, answers, citations, refusals.
+
+    \b
+    Recall@k: all evidence of an item covered by the top k passages (a passage covers
+    evidence when its span holds at least half of it). MRR@10, nDCG@10 on the same
+    coverage. acc: answered and contains an alias. cit.P: citations overlapping
+    evidence by >= 20 characters or half the shorter span; cit.R: every evidence
+    string cited. decl: unanswerable items declined; wr.decl: answerable declined.
+
+    \b
+    Examples:
+        qa eval --mode all --out runs/all
+        qa eval --check my_questions.jsonl
+        qa eval --set my_questions.jsonl --fail-under recall@5=0.9
+    """
+    from .corpus import load_corpus
+    from .evalset import load_set
+    from .evaluate import (benchmark, check_floors, default_sets, parse_floors, render_text, table,
+                           write_report)
+
+    settings = Settings.from_env()
+    docs = load_corpus(settings.corpus_dir)
+    if check_file:
+        items = load_set(check_file, docs)
+        click.echo(f"{check_file}: {len(items)} valid items "
+                   f"({sum(i.answerable for i in items)} answerable, {sum(i.lang == 'es' for i in items)} Spanish, "
+                   f"{sum(bool(i.history) for i in items)} with history)")
+        return
+    under, over = parse_floors(fail_under), parse_floors(fail_over)
+    paths = list(sets) or default_sets(settings.root)
+    if not paths:
+        raise QAError("no evaluation set: pass --set FILE (JSONL, see the README)")
+    loaded = {}
+    for p in paths:
+        name = p.stem if p.stem not in loaded else str(p)
+        loaded[name] = load_set(p, docs)
+    from .assistant import Assistant
+
+    assistant = Assistant(settings)
+    runs = benchmark(assistant, loaded, _modes(mode), k, progress=not quiet)
+    meta = {"qa_version": __version__, "date": time.strftime("%Y-%m-%d %H:%M"), "k": k,
+            "corpus_hash": assistant.index.manifest["corpus_hash"], "sets": [str(p) for p in paths],
+            "models": {s: v["spec"] for s, v in assistant.index.manifest["dense"].items()}}
+    calibration = None
+    if settings.calibration_path.exists():
+        calibration = json.loads(settings.calibration_path.read_text(encoding="utf-8"))
+    write_report(out, runs, calibration, meta)
+    click.echo(render_text(table(runs)))
+    for lang in ("en", "es"):
+        rows = table(runs, f"lang:{lang}")
+        if len(rows) > 1:
+            click.echo(f"\n{lang}:\n" + render_text(rows))
+    click.echo(f"\nreport: {out / 'report.md'}")
+    failures = check_floors(runs, under) + check_floors(runs, over, under=False)
+    if failures:
+        raise click.ClickException("regression:\n  " + "\n  ".join(failures))
+
+
+@cli.command()
+@click.option("--set", "dev_set", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="set to choose the threshold on (default eval/dev.jsonl)")
+@click.option("--report-set", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="set to report the chosen threshold on (default eval/test.jsonl)")
+@click.option("--mode", "-m", default="bm25,dense,hybrid", show_default=True, help="modes to calibrate")
+@click.option("--cost", type=float, default=2.0, show_default=True,
+              help="how much worse wrongly declining an answerable question is than answering an unanswerable one")
+@handle_errors
+def calibrate(dev_set, report_set, mode, cost):
+    """Choose the decline threshold on the dev split and store it in index/calibration.json.
+
+    \b
+    Example:
+        qa calibrate --mode hybrid
+    """
+    from .assistant import Assistant
+    from .corpus import load_corpus
+    from .evalset import load_set
+    from .evaluate import benchmark, calibrate as choose, render_text, save_calibration, table
+
+    settings = Settings.from_env()
+    docs = load_corpus(settings.corpus_dir)
+    dev = dev_set or settings.root / "eval" / "dev.jsonl"
+    test = report_set or settings.root / "eval" / "test.jsonl"
+    assistant = Assistant(settings)
+    modes = _modes(mode)
+    result = choose(assistant, load_set(dev, docs), modes, dev.stem, cost)
+    save_calibration(settings.calibration_path, result)
+    for m, p in result["modes"].items():
+        click.echo(f"{m}: threshold {p['threshold']:.4f} on {dev.name} "
+                   f"(declined {p['declined']:.3f}, wrongly declined {p['wrongly_declined']:.3f})")
+    click.echo(f"saved to {settings.calibration_path}")
+    if test.exists():
+        runs = benchmark(assistant, {test.stem: load_set(test, docs)}, modes)
+        click.echo(f"\non {test.name} with these thresholds:\n" + render_text(table(runs)))
+
+
+def main():
+    cli()
+
+
+if __name__ == "__main__":
+    main()
