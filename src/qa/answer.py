@@ -101,7 +101,7 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
      re.compile(r"\b(imprisonment|prison|fine of|penalt|punish|sentence is|sentence of|lose their)", re.I)),
     ("number",
      re.compile(r"\b(how many|how much|number of|cuant[oa]s?|numero de|cifra|cantidad)", re.I),
-     re.compile(r"\d[\d,.]*(?!\d)(?<!\b" + _YEAR + r")|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|hundred|thousand|million)\b", re.I)),
+     re.compile(r"\d+(?:[,.]\d+)*(?![\d])(?<!\b" + _YEAR + r")|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen)\b", re.I)),
     ("date",
      re.compile(r"\b(when|what year|which year|cuando|que ano|en que ano|que fecha)", re.I),
      re.compile(r"\b" + _YEAR + r"\b|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)),

@@ -191,8 +191,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 def launch(assistant: Assistant, host: str, port: int, block: bool = True, **kwargs):
     demo = build_app(assistant)
     demo.queue(default_concurrency_limit=kwargs.pop("concurrency", 8))
-    return demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, show_error=False,
-                       quiet=not block, css=CSS, footer_links=[], **kwargs)
+    demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, show_error=False,
+                quiet=not block, css=CSS, footer_links=[], **kwargs)
+    return demo
 
 
 def serve(settings: Settings) -> None:

@@ -82,6 +82,12 @@ class SentenceTransformerEncoder(Encoder):
         except ImportError as exc:  # pragma: no cover - install problem
             raise ModelError(f"sentence-transformers is not installed ({exc}); run `.venv/bin/pip install -e .`") from exc
         torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
+        try:  # the weight-loading bar is noise in a CLI answer and in server logs
+            from transformers.utils import logging as hf_logging
+            hf_logging.disable_progress_bar()
+            hf_logging.set_verbosity_error()
+        except ImportError:
+            pass
         try:
             self.model = SentenceTransformer(model_path, device="cpu")
         except Exception as exc:  # noqa: BLE001 - any load failure means the same to a user

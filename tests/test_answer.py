@@ -1,0 +1,89 @@
+import numpy as np
+import pytest
+
+from qa.answer import (Candidate, Weights, build_answer_text, dense_feature, expand, expected_type,
+                       lexical_coverage, select_sentences, sentence_scores, sentence_types)
+from qa.corpus import Chunk, Sentence
+
+
+def chunk(kind="paragraph", title="", sentences=("One fact here.", "Another fact there."), start=100):
+    sents, pos = [], start
+    for s in sentences:
+        sents.append(Sentence(pos, pos + len(s), s))
+        pos += len(s) + 1
+    return Chunk(id=f"c{start}", doc="m.txt", section="S", kind=kind, start=start, end=pos - 1,
+                 text=" ".join(sentences), title=title, sentences=tuple(sents))
+
+
+def test_lexical_coverage_is_the_idf_share_held():
+    assert lexical_coverage({"age": 2.0, "consent": 3.0}, {"consent", "other"}) == pytest.approx(0.6)
+    assert lexical_coverage({}, {"x"}) == 0.0
+
+
+def test_dense_feature_rescales_between_floor_and_ceiling():
+    w = Weights()
+    assert dense_feature({"e5": 0.72}, w) == 0.0
+    assert dense_feature({"e5": 0.92}, w) == 1.0
+    assert dense_feature({"e5": 0.82, "minilm": 0.1}, w) == pytest.approx(0.25)
+
+
+def test_sentence_scores_combine_linearly():
+    s = sentence_scores(np.array([1.0]), np.array([0.5]), np.array([1.0]), Weights(0.5, 0.3, 0.2))
+    assert s[0] == pytest.approx(0.5 + 0.15 + 0.2)
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("How many mobile subscribers does Mexico have?", "number"),
+    ("¿Cuántas laptops recibió Sonora?", "number"),
+    ("What percentage of Mexicans are online?", "percent"),
+    ("What is the penalty for possession of child pornography?", "penalty"),
+    ("¿Cuántos años de cárcel dan por violación?", "penalty"),
+    ("Who wrote 'Small World, Big Responsibility'?", "author"),
+    ("When was RELPE formed?", "date"),
+    ("What is Clic Seguro?", None),
+])
+def test_expected_answer_type(question, kind):
+    assert expected_type(question) == kind
+
+
+def test_sentence_types_ignore_years_for_numbers():
+    c = chunk(sentences=("Formed in 2004 by sixteen countries.", "It was launched in 2010."))
+    assert sentence_types(c, 0) == {"number", "date"}
+    assert sentence_types(c, 1) == {"date"}
+
+
+def test_second_sentence_only_when_it_covers_the_rest_of_the_question():
+    c = chunk(sentences=("Facebook Users: 60,000,000", "Mobile Subscribers: 104,100,000", "Other."))
+    qw = {"facebook": 1.0, "mobil": 1.0, "subscrib": 1.0}
+    cands = [Candidate(0, c, 0, 0.9, frozenset({"facebook", "user"})),
+             Candidate(0, c, 1, 0.8, frozenset({"mobil", "subscrib"})),
+             Candidate(0, c, 2, 0.85, frozenset())]
+    assert [p.index for p in select_sentences(cands, qw)] == [0, 1]
+    assert [p.index for p in select_sentences(cands, {"facebook": 1.0})] == [0]
+
+
+def test_expand_adds_the_entry_heading_and_follows_fragments():
+    article = chunk("article", "Article 265, Penal Code",
+                    ("Article 265, Penal Code.", "Rape.", "Defines the offense.", "The punishment is eight years."))
+    assert expand(article, {3}, set(), set()) == [0, 3]
+    assert expand(article, {1}, set(), set()) == [0, 1, 2]
+    org = chunk("organization", "INTERPOL", ("INTERPOL", "INTERPOL is the largest.", "Its mission is to help."))
+    assert expand(org, {2}, {"interpol"}, {"interpol"}) == [2]  # the question names it already
+    assert expand(org, {2}, {"mission"}, {"interpol"}) == [0, 2]
+
+
+def test_answer_text_cites_each_passage_once_with_its_span():
+    a = chunk(sentences=("The age of consent is fifteen.", "Other."), start=0)
+    b = chunk("article", "Article 262, Penal Code", ("Article 262, Penal Code.", "Three months to four years."), start=500)
+    text, cites, marks = build_answer_text([(a, [0]), (b, [0, 1])], "en")
+    assert text == "The age of consent is fifteen. [1] Article 262, Penal Code. Three months to four years. [2]"
+    assert [(c.n, c.start, c.end) for c in cites] == [(1, 0, 30), (2, 500, 552)]
+    assert marks["c500"] == [(500, 524), (525, 552)]
+    es_text, _, _ = build_answer_text([(a, [0])], "es")
+    assert es_text == "Según el perfil: The age of consent is fifteen. [1]"
+
+
+def test_name_line_introduces_its_entry_and_gaps_are_marked():
+    org = chunk("organization", "Clic Seguro", ("Clic Seguro", "launched by the SEP.", "Games.", "Tips."))
+    text, _, _ = build_answer_text([(org, [0, 1, 3])], "en")
+    assert text == "Clic Seguro: launched by the SEP. … Tips. [1]"

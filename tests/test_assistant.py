@@ -1,0 +1,96 @@
+"""The real assistant: real models, real FAISS index, real answers."""
+
+import pytest
+
+from qa.errors import InputError
+
+pytestmark = pytest.mark.slow
+
+CONSENT = "The age of consent in Mexico is fifteen years of age"
+
+
+def cited_texts(assistant, answer):
+    return [assistant.index.docs[c.doc].text[c.start:c.end] for c in answer.citations]
+
+
+def test_age_of_consent(real_assistant):
+    a = real_assistant.ask("What is the age of consent in Mexico?")
+    assert a.answered and "fifteen" in a.text
+    assert any(CONSENT in t for t in cited_texts(real_assistant, a))
+    assert len(a.text) < 250
+
+
+def test_mobile_subscribers(real_assistant):
+    a = real_assistant.ask("How many mobile subscribers does Mexico have?")
+    assert a.answered and "104,100,000" in a.text
+    assert cited_texts(real_assistant, a) == ["Mobile Subscribers\n\n104,100,000"]
+
+
+def test_another_country_is_declined_with_closest_passages(real_assistant):
+    a = real_assistant.ask("What is the population of Guatemala?")
+    assert not a.answered and a.kind == "declined"
+    assert a.text.startswith("The profile does not say")
+    assert a.citations == () and len(a.hits) == 10
+    assert a.hits[0].chunk.title == "Population"
+
+
+def test_followup_uses_the_earlier_turn(real_assistant):
+    first = real_assistant.ask("What was the 2014 digital inclusion pilot?")
+    assert first.answered and "Programa de Inclusión Digital" in first.text
+    history = [{"role": "user", "content": first.question}, {"role": "assistant", "content": first.text}]
+    a = real_assistant.ask("And how many students benefited?", history)
+    assert a.answered and "4,500" in a.text
+    assert any("Nearly 4,500 students" in t for t in cited_texts(real_assistant, a))
+
+
+@pytest.mark.parametrize("question,fact,cited", [
+    ("¿A qué edad se puede dar consentimiento en México?", "fifteen", CONSENT),
+    ("¿Dónde denuncio contenido ilegal en internet?", "reporting node", "allowing users to report selected illegal content online"),
+    ("¿Cuántas laptops recibió Sonora?", "5,000", "The State of Sonora received 5,000 XO laptops"),
+    ("¿Cuántos usuarios de Facebook hay en México?", "60,000,000", "60,000,000"),
+    ("¿Qué es Clic Seguro?", "online safety information", "provides online safety information to all ages"),
+    ("¿Cuántos países miembros tiene INTERPOL?", "190", "with 190 member countries"),
+])
+def test_spanish_questions_get_the_english_passage_with_spanish_framing(real_assistant, question, fact, cited):
+    a = real_assistant.ask(question)
+    assert a.lang == "es" and a.answered, a.text
+    assert a.text.startswith("Según el perfil: ") and fact in a.text
+    assert any(cited in t for t in cited_texts(real_assistant, a))
+
+
+def test_spanish_decline_is_in_spanish(real_assistant):
+    a = real_assistant.ask("¿Cuál es la población de Guatemala?")
+    assert not a.answered and a.text.startswith("El perfil no dice")
+
+
+def test_citations_point_at_the_quoted_text(real_assistant):
+    from qa.text import clean
+    a = real_assistant.ask("What is the penalty for possession of child pornography?")
+    assert a.answered and "one to five years" in a.text
+    for c, t in zip(a.citations, cited_texts(real_assistant, a)):
+        assert clean(t).startswith(c.text.split(" … ")[0].split(": ")[0])
+
+
+@pytest.mark.parametrize("bad,message", [
+    ("", "Please type a question."),
+    ("   \n\t ", "Please type a question."),
+    ("x" * 100_000, "The question is 100,000 characters long; the limit is 2,000."),
+    (b"\xff\xfe", "not valid UTF-8"),
+])
+def test_bad_questions_get_a_clear_message(real_assistant, bad, message):
+    with pytest.raises(InputError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        real_assistant.ask(bad)
+
+
+def test_greetings_and_markup_are_handled(real_assistant):
+    assert real_assistant.ask("hola").kind == "greeting"
+    assert real_assistant.ask("thanks!").text.startswith("Ask me a question about the profile")
+    a = real_assistant.ask("<img src=x onerror=alert(1)> age of consent\x00?")
+    assert a.question == "<img src=x onerror=alert(1)> age of consent ?"
+    assert a.answered and "fifteen" in a.text
+
+
+def test_modes_each_answer(real_assistant):
+    for mode in ("bm25", "dense", "hybrid"):
+        a = real_assistant.ask("How many mobile subscribers does Mexico have?", mode=mode)
+        assert a.mode == mode and "104,100,000" in a.text

@@ -1,0 +1,24 @@
+import pytest
+
+from qa.fusion import rrf, weighted_sum
+
+
+def test_rrf_sums_reciprocal_ranks():
+    fused = rrf({"a": [(1, 9.0), (2, 5.0)], "b": [(2, 0.9), (3, 0.8)]}, k=60)
+    assert [i for i, _ in fused] == [2, 1, 3]
+    assert fused[0][1] == pytest.approx(1 / 62 + 1 / 61)
+    assert fused[1][1] == pytest.approx(1 / 61)
+
+
+def test_rrf_weights_scale_a_signal_and_zero_removes_it():
+    fused = rrf({"a": [(1, 1.0)], "b": [(2, 1.0)]}, k=10, weights={"a": 0.5, "b": 1.0})
+    assert fused == [(2, pytest.approx(1 / 11)), (1, pytest.approx(0.5 / 11))]
+
+
+def test_weighted_sum_normalizes_each_signal():
+    fused = weighted_sum({"a": [(1, 10.0), (2, 0.0)], "b": [(2, 1.0), (1, 0.75), (3, 0.5)]})
+    assert fused == [(1, pytest.approx(1.5)), (2, pytest.approx(1.0)), (3, pytest.approx(0.0))]
+
+
+def test_ties_keep_first_appearance_order():
+    assert [i for i, _ in rrf({"a": [(5, 1.0)], "b": [(7, 1.0)]})] == [5, 7]

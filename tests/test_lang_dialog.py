@@ -1,0 +1,49 @@
+from pathlib import Path
+
+import pytest
+
+from qa.dialog import earlier_questions, is_followup, resolve
+from qa.evalset import load_set
+from qa.lang import detect_language
+
+from .conftest import ROOT
+
+
+@pytest.mark.parametrize("question,lang", [
+    ("¿A qué edad se puede dar consentimiento en México?", "es"),
+    ("cuantas laptops recibio sonora", "es"),
+    ("¿Dónde denuncio contenido ilegal en internet?", "es"),
+    ("Where do I report illegal content?", "en"),
+    ("and how many students?", "en"),
+    ("What is INTERPOL?", "en"),
+    ("hola", "es"),
+])
+def test_detect_language(question, lang):
+    assert detect_language(question) == lang
+
+
+def test_language_rule_on_the_shipped_sets():
+    items = [i for p in ("dev", "test") for i in load_set(ROOT / "eval" / f"{p}.jsonl")]
+    wrong = [i.question for i in items if detect_language(i.question) != i.lang]
+    assert len(wrong) / len(items) <= 0.02, wrong
+
+
+HISTORY = [{"role": "user", "content": "What was the 2014 digital inclusion pilot?"},
+           {"role": "assistant", "content": "In March, the Federal Government of Mexico launched the pilot… [1]"}]
+
+
+def test_followup_carries_the_earlier_question():
+    assert resolve("And how many students benefited?", HISTORY) == \
+        "And how many students benefited? What was the 2014 digital inclusion pilot?"
+    assert resolve("¿Y cuántos alumnos?", HISTORY).endswith("What was the 2014 digital inclusion pilot?")
+
+
+def test_standalone_question_is_not_a_followup():
+    assert not is_followup("What is the age of consent in Mexico?", HISTORY)
+    assert resolve("What is the age of consent in Mexico?", HISTORY) == "What is the age of consent in Mexico?"
+    assert not is_followup("And how many?", [])
+
+
+def test_chained_followups_reach_back_to_the_topic():
+    history = HISTORY + [{"role": "user", "content": "Which states?"}, {"role": "assistant", "content": "…"}]
+    assert earlier_questions("And how many students?", history) == ["Which states?", HISTORY[0]["content"]]

@@ -1,0 +1,34 @@
+from qa.text import clean, fold, raw_tokens, tokenize
+
+
+def test_fold_strips_case_and_accents():
+    assert fold("Educación ¿Cuántas? MÉXICO") == "educacion ¿cuantas? mexico"
+
+
+def test_raw_tokens_keep_figures_codes_and_article_numbers():
+    assert raw_tokens("Sonora received 5,000 XO laptops; Article 202bis; 27.6% of 121,736,809") == [
+        "sonora", "received", "5000", "xo", "laptops", "article", "202bis", "27.6", "of", "121736809"]
+
+
+def test_thousands_separators_of_either_language_meet():
+    assert raw_tokens("5,000") == raw_tokens("5.000") == raw_tokens("5000") == ["5000"]
+
+
+def test_tokenize_drops_stopwords_and_stems():
+    assert tokenize("What is the age of consent in Mexico?") == ["age", "consent", "mexico"]
+
+
+def test_spanish_query_keeps_both_stems_and_drops_spanish_stopwords():
+    assert tokenize("¿A qué edad se puede dar consentimiento en México?", "es") == [
+        "edad", "dar", "consentimiento", "consent", "mexico", "mexic"]
+
+
+def test_clean_removes_artifacts_and_link_syntax_only():
+    assert clean("an initiative of [email\u00a0protected] puma,\n\n  the") == "an initiative of puma, the"
+    assert clean("event in April 2014](https://www.fosi.org/events/x/). She") == "event in April 2014. She"
+    assert clean("[The National Autonomous University") == "The National Autonomous University"
+
+
+def test_tokenize_never_fails_on_odd_text():
+    assert tokenize("") == []
+    assert tokenize("\x00\x01 💥 <script>alert(1)</script>") == ["script", "alert", "1", "script"]
