@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from qa.answer import (Candidate, Weights, build_answer_text, dense_feature, expand, expected_type,
-                       lexical_coverage, select_sentences, sentence_scores, sentence_types)
+from qa.answer import (FEATURES, Candidate, Weights, build_answer_text, expand, expected_type, lexical_coverage,
+                       rescale, select_sentences, sentence_scores, sentence_types)
 from qa.corpus import Chunk, Sentence
 
 
@@ -20,16 +20,17 @@ def test_lexical_coverage_is_the_idf_share_held():
     assert lexical_coverage({}, {"x"}) == 0.0
 
 
-def test_dense_feature_rescales_between_floor_and_ceiling():
-    w = Weights()
-    assert dense_feature({"e5": 0.72}, w) == 0.0
-    assert dense_feature({"e5": 0.92}, w) == 1.0
-    assert dense_feature({"e5": 0.82, "minilm": 0.1}, w) == pytest.approx(0.25)
+def test_rescale_maps_cosines_between_floor_and_ceiling():
+    assert rescale(np.array([0.70, 0.72, 0.82, 0.92, 0.99]), 0.72, 0.92) == pytest.approx([0, 0, 0.5, 1, 1])
 
 
-def test_sentence_scores_combine_linearly():
-    s = sentence_scores(np.array([1.0]), np.array([0.5]), np.array([1.0]), Weights(0.5, 0.3, 0.2))
-    assert s[0] == pytest.approx(0.5 + 0.15 + 0.2)
+def test_sentence_scores_are_linear_in_the_features_per_language():
+    w = Weights(per_lang={"en": {"lexical": 0.5, "e5": 0.3, "heading": -0.2}, "es": {"e5": 1.0}})
+    f = np.zeros((1, len(FEATURES)))
+    f[0, FEATURES.index("lexical")], f[0, FEATURES.index("e5")], f[0, FEATURES.index("heading")] = 1.0, 0.5, 1.0
+    assert sentence_scores(f, w, "en")[0] == pytest.approx(0.5 + 0.15 - 0.2)
+    assert sentence_scores(f, w, "es")[0] == pytest.approx(0.5)
+    assert sentence_scores(f, w, "fr")[0] == pytest.approx(0.45)  # unknown languages score as English
 
 
 @pytest.mark.parametrize("question,kind", [

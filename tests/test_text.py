@@ -18,9 +18,11 @@ def test_tokenize_drops_stopwords_and_stems():
     assert tokenize("What is the age of consent in Mexico?") == ["age", "consent", "mexico"]
 
 
-def test_spanish_query_keeps_both_stems_and_drops_spanish_stopwords():
+def test_spanish_query_keeps_both_stems_adds_glossary_words_and_drops_stopwords():
     assert tokenize("¿A qué edad se puede dar consentimiento en México?", "es") == [
-        "edad", "dar", "consentimiento", "consent", "mexico", "mexic"]
+        "edad", "age", "dar", "consentimiento", "consent", "mexico", "mexic"]
+    assert tokenize("cárcel por corrupción de menores", "es") == [
+        "carcel", "prison", "imprison", "corrupcion", "corrupt", "menor", "minor", "children"]
 
 
 def test_clean_removes_artifacts_and_link_syntax_only():

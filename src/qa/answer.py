@@ -90,6 +90,12 @@ class Answer:
 # it. Checked in order; the first question pattern that matches wins.
 _YEAR = r"(?:19|20)\d{2}"
 ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
+    ("money",
+     re.compile(r"\b(budget|cost|costs|price|funding|funded with|how much money|spent|spend|invest\w*|salary of|presupuesto|cuesta|cuestan|costo|precio|financiamiento|inversion|gasto)", re.I),
+     re.compile(r"[$€£]|\b(dollars?|pesos?|euros?|usd|mxn|budget|funding|invest\w*)\b", re.I)),
+    ("contact",
+     re.compile(r"\b(phone|telephone|hotline number|number to call|call\b|website|web site|web page|url|e-?mail|address|telefono|numero de telefono|llamar|pagina web|sitio web|correo|direccion)", re.I),
+     re.compile(r"\+?\d[\d\s().-]{6,}\d|https?://|www\.|\.(?:org|com|gob|mx|net)\b|@\w", re.I)),
     ("author",
      re.compile(r"\b(who (wrote|writes|authored|published|produced|prepared)|author|written by|quien(es)? (escribio|escribieron|publico|publicaron|elaboro|hizo)|autor)", re.I),
      re.compile(r"^$")),  # matched by position (a research entry's second line), see sentence_types
@@ -132,39 +138,55 @@ def is_heading(chunk: Chunk, i: int) -> bool:
     return chunk.kind == "research" and i <= 1
 
 
+FEATURES = ("lexical", "chunk_lexical", "minilm", "e5", "prior", "answer_type", "heading")
+
+
 @dataclass(frozen=True)
 class Weights:
-    """How sentence features combine. Fitted on the dev split (`qa calibrate` reports them)."""
-    lexical: float = 0.45
-    dense: float = 0.40
-    prior: float = 0.15
-    answer_type: float = 0.25  # added when a sentence gives the kind of answer asked for
-    heading: float = 0.5  # multiplies a heading line's score
-    # cosine of an unrelated pair vs a good match, per encoder: maps cosines to about 0..1
+    """A linear sentence scorer: one weight per feature, per question language.
+
+    Features, each about 0..1: ``lexical`` (IDF share of the question's terms in the
+    sentence, with its entry's name), ``chunk_lexical`` (the same over the whole passage),
+    ``minilm``/``e5`` (cosine of question and sentence, rescaled between an unrelated
+    pair's and a good match's), ``prior`` (1/sqrt(rank+1) of the passage), ``answer_type``
+    (the sentence gives the kind of answer asked for), ``heading`` (an entry's name line).
+    Fitted on the dev split; see ``qa calibrate``."""
+    per_lang: dict = field(default_factory=lambda: {
+        "en": {"lexical": 0.25, "chunk_lexical": 0.05, "minilm": 0.05, "e5": 0.15, "prior": 0.25,
+               "answer_type": 0.3, "heading": -0.15},
+        "es": {"lexical": 0.2, "chunk_lexical": 0.1, "minilm": 0.0, "e5": 0.4, "prior": 0.1,
+               "answer_type": 0.3, "heading": -0.15},
+    })
     dense_floor: dict = field(default_factory=lambda: {"minilm": 0.10, "e5": 0.72})
     dense_ceiling: dict = field(default_factory=lambda: {"minilm": 0.75, "e5": 0.92})
+    unknown_penalty: float = 0.5  # multiplies the confidence per unknown name or year
+    type_miss_penalty: float = 0.7  # multiplies it when the answer lacks the kind of answer asked for
+    # IDF mass, as a share of the question's mean term IDF, that each English content word
+    # absent from the corpus adds to the question ("budget", "director"): what the profile
+    # has no word for, it rarely answers
+    missing_word: float = 0.5
+
+    def vector(self, lang: str) -> np.ndarray:
+        w = self.per_lang.get(lang) or self.per_lang["en"]
+        return np.array([w.get(f, 0.0) for f in FEATURES])
 
 
-def lexical_coverage(query_weights: dict[str, float], sentence_terms: set[str]) -> float:
-    """Share of the query's IDF mass whose terms the sentence holds."""
-    total = sum(query_weights.values())
+def lexical_coverage(query_weights: dict[str, float], sentence_terms: set[str], missing: float = 0.0) -> float:
+    """Share of the query's IDF mass whose terms the sentence holds; ``missing`` is the
+    mass of question words the corpus never uses (they can never be covered)."""
+    total = sum(query_weights.values()) + missing
     if total <= 0:
         return 0.0
     return sum(w for t, w in query_weights.items() if t in sentence_terms) / total
 
 
-def dense_feature(cosines: dict[str, float], weights: Weights) -> float:
-    """Mean over encoders of cosines rescaled to 0..1 between floor and ceiling."""
-    vals = []
-    for name, cos in cosines.items():
-        lo = weights.dense_floor.get(name, 0.0)
-        hi = weights.dense_ceiling.get(name, 1.0)
-        vals.append(min(1.0, max(0.0, (cos - lo) / (hi - lo))))
-    return sum(vals) / len(vals) if vals else 0.0
+def rescale(cosines: np.ndarray, floor: float, ceiling: float) -> np.ndarray:
+    """Cosines mapped to 0..1 between an unrelated pair's and a good match's."""
+    return np.clip((cosines - floor) / (ceiling - floor), 0.0, 1.0)
 
 
-def sentence_scores(lexical: np.ndarray, dense: np.ndarray, prior: np.ndarray, weights: Weights) -> np.ndarray:
-    return weights.lexical * lexical + weights.dense * dense + weights.prior * prior
+def sentence_scores(features: np.ndarray, weights: Weights, lang: str) -> np.ndarray:
+    return features @ weights.vector(lang)
 
 
 @dataclass(frozen=True)
@@ -174,6 +196,7 @@ class Candidate:
     index: int  # sentence index within the chunk
     score: float
     terms: frozenset
+    row: int = -1  # the sentence's row in the index (its vectors, terms and types)
 
 
 def select_sentences(cands: list[Candidate], query_weights: dict[str, float],
@@ -262,10 +285,12 @@ def order_groups(picked: list[Candidate]) -> list[tuple[Chunk, set[int]]]:
     return list(groups.values())
 
 
-def confidence_from(best_score: float, unknown_terms: int, penalty: float = 0.5) -> float:
+def confidence_from(best_score: float, unknown_terms: int, type_missed: bool, weights: Weights) -> float:
     """The decline decision's score: the best sentence's score, lowered for each salient
-    question term (a name, a year) that appears nowhere in the corpus."""
-    return best_score * (penalty ** unknown_terms)
+    question term (a name, a year) that appears nowhere in the corpus, and when the
+    question asks for a kind of answer (a figure, a cost, a phone number) that the
+    quoted sentences do not give."""
+    return best_score * (weights.unknown_penalty ** unknown_terms) * (weights.type_miss_penalty if type_missed else 1.0)
 
 
 def idf_weights(terms: list[str], idf: dict[str, float]) -> dict[str, float]:

@@ -12,16 +12,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .answer import (FRAMING, Answer, Candidate, Weights, build_answer_text, confidence_from, dense_feature,
-                     expand, expected_type, idf_weights, is_heading, lexical_coverage, order_groups, prior_of_rank,
-                     select_sentences, sentence_scores, sentence_types)
+from .answer import (FEATURES, FRAMING, Answer, Candidate, Weights, build_answer_text, confidence_from, expand,
+                     expected_type, idf_weights, is_heading, lexical_coverage, order_groups, prior_of_rank,
+                     rescale, select_sentences, sentence_scores, sentence_types)
 from .config import Settings
 from .dialog import earlier_questions
 from .errors import InputError
 from .index import Index, load_index, sentence_text
 from .lang import detect_language
 from .retrieve import Retrievers
-from .text import raw_tokens, tokenize
+from .glossary import GLOSSARY
+from .text import fold, raw_tokens, tokenize
 
 CANDIDATE_PASSAGES = 6  # sentences are picked from this many top passages
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
@@ -63,6 +64,8 @@ class Assistant:
             frozenset(tokenize(sentence_text(c, i) + " " + c.context))
             for c in self.index.chunks for i in range(len(c.sentences))
         ]
+        self.chunk_terms = [frozenset().union(*(self.sent_terms[r] for r in self.index.sentence_rows(p)))
+                            for p in range(len(self.index.chunks))]
         self.sent_types = [sentence_types(c, i) for c in self.index.chunks for i in range(len(c.sentences))]
         self.sent_heading = np.array([is_heading(c, i) for c in self.index.chunks for i in range(len(c.sentences))])
         self.vocabulary = frozenset(t for d in self.index.docs.values() for t in raw_tokens(d.text))
@@ -70,9 +73,10 @@ class Assistant:
     # -------------------------------------------------------------- public
 
     def ask(self, question, history: Sequence[dict] = (), mode: str | None = None, k: int | None = None,
-            threshold: float | None = None) -> Answer:
+            threshold: float | None = None, doc: str | None = None) -> Answer:
         """Answer ``question`` given earlier ``history`` turns ({"role", "content"}).
-        ``threshold`` overrides the decline threshold (``float('-inf')``: never decline)."""
+        ``threshold`` overrides the decline threshold (``float('-inf')``: never decline);
+        ``doc`` limits the answer to one document of the corpus (None: all of them)."""
         started = time.perf_counter()
         mode = mode or self.settings.mode
         k = k or self.settings.k
@@ -85,60 +89,75 @@ class Assistant:
                           kind="greeting", latency_ms=(time.perf_counter() - started) * 1000)
         earlier = earlier_questions(question, history)
         query = " ".join([question, *earlier])
-        hits = self.retrievers.for_mode(mode).search(query, max(k, CANDIDATE_PASSAGES))
+        hits = self.retrievers.for_mode(mode).search(query, max(k, CANDIDATE_PASSAGES), doc=doc)
         if threshold is None:
-            threshold = self.settings.threshold(mode)
+            threshold = self.settings.threshold(mode, lang)
         answer = self._compose(question, earlier, query, lang, hits, mode, threshold)
         return Answer(**{**answer.__dict__, "hits": tuple(hits[:k]),
                          "latency_ms": (time.perf_counter() - started) * 1000})
 
     # -------------------------------------------------------------- internals
 
-    def _unknown_terms(self, question: str) -> int:
+    def _unknown_terms(self, question: str, lang: str) -> int:
         """Names and years in the question that the corpus never mentions."""
         count = 0
         for m in _SALIENT.finditer(question):
             if m.start() == 0 or question[:m.start()].rstrip().endswith(("¿", "¡", ".", "?", "!")):
                 continue  # a capital that only starts the sentence
+            if lang == "es" and fold(m.group(1)) in GLOSSARY:
+                continue  # a capitalized Spanish word ("Secretaría de Educación"), not a name
             if any(t not in self.vocabulary for t in raw_tokens(m.group(1))):
                 count += 1
         return count
 
-    def _compose(self, question: str, earlier: list[str], query: str, lang: str, hits, mode: str,
-                 threshold: float) -> Answer:
-        qw = idf_weights(tokenize(question, lang), self.idf)
+    def features(self, question: str, earlier: list[str], query: str, lang: str, hits, mode: str):
+        """Candidate sentences of the top passages and their feature matrix (see ``Weights``)."""
+        terms = tokenize(question, lang)
+        qw = idf_weights(terms, self.idf)
+        missing = 0.0
+        if lang == "en" and qw:  # a Spanish word is expected to be missing from an English profile
+            unseen = {t for t in terms if t not in self.idf}
+            missing = self.weights.missing_word * len(unseen) * sum(qw.values()) / len(qw)
         for q in earlier:  # the topic of earlier turns counts, at half weight
             for t, w in idf_weights(tokenize(q, detect_language(q)), self.idf).items():
                 qw[t] = max(qw.get(t, 0.0), 0.5 * w)
         signals = [s for s in self.settings.signals(mode) if s != "bm25" and s in self.index.sent_vectors]
         if lang == "es" and "e5" in signals:
             signals = ["e5"]  # an English-only encoder scores Spanish questions as noise
-        qvecs = {s: self.index.encoder(s).encode_query(query) for s in signals}
-
         rows, owners = [], []
         for rank, h in enumerate(hits[:CANDIDATE_PASSAGES]):
             for r in self.index.sentence_rows(h.position):
                 rows.append(r)
                 owners.append((rank, h))
+        F = np.zeros((len(rows), len(FEATURES)))
         if not rows:
-            return self._declined(question, lang, mode, query, 0.0)
+            return qw, rows, owners, F
         rows_arr = np.array(rows)
-        lex = np.array([lexical_coverage(qw, self.sent_terms[r]) for r in rows])
-        cos = {s: self.index.sent_vectors[s][rows_arr] @ qvecs[s] for s in signals}
-        dense = np.array([dense_feature({s: float(cos[s][j]) for s in signals}, self.weights)
-                          for j in range(len(rows))]) if signals else np.zeros(len(rows))
-        prior = np.array([prior_of_rank(rank) for rank, _ in owners])
-        weights = self.weights if signals else Weights(lexical=0.8, dense=0.0, prior=0.2)
-        scores = sentence_scores(lex, dense, prior, weights)
+        F[:, 0] = [lexical_coverage(qw, self.sent_terms[r], missing) for r in rows]
+        F[:, 1] = [lexical_coverage(qw, self.chunk_terms[h.position], missing) for _, h in owners]
+        for s in signals:
+            cos = self.index.sent_vectors[s][rows_arr] @ self.index.encoder(s).encode_query(query)
+            F[:, FEATURES.index(s)] = rescale(cos, self.weights.dense_floor[s], self.weights.dense_ceiling[s])
+        F[:, 4] = [prior_of_rank(rank) for rank, _ in owners]
         wanted = expected_type(question)
         if wanted:
-            scores = scores + weights.answer_type * np.array([wanted in self.sent_types[r] for r in rows])
-        scores = np.where(self.sent_heading[rows_arr] & ~np.array(
-            [wanted == "author" and "author" in self.sent_types[r] for r in rows]), scores * weights.heading, scores)
+            F[:, 5] = [wanted in self.sent_types[r] for r in rows]
+        F[:, 6] = self.sent_heading[rows_arr] & ~F[:, 5].astype(bool)
+        return qw, rows, owners, F
+
+    def _compose(self, question: str, earlier: list[str], query: str, lang: str, hits, mode: str,
+                 threshold: float) -> Answer:
+        qw, rows, owners, F = self.features(question, earlier, query, lang, hits, mode)
+        if not rows:
+            return self._declined(question, lang, mode, query, 0.0)
+        scores = sentence_scores(F, self.weights, lang)
         cands = [Candidate(rank, h.chunk, r - int(self.index.sent_first[h.position]), float(scores[j]),
-                           self.sent_terms[r]) for j, (r, (rank, h)) in enumerate(zip(rows, owners))]
+                           self.sent_terms[r], r) for j, (r, (rank, h)) in enumerate(zip(rows, owners))]
         picked = select_sentences(cands, qw)
-        confidence = confidence_from(picked[0].score, self._unknown_terms(question))
+        wanted = expected_type(question)
+        type_missed = bool(wanted) and not any(
+            wanted in self.sent_types[c.row] for c in picked)
+        confidence = confidence_from(picked[0].score, self._unknown_terms(question, lang), type_missed, self.weights)
         if confidence < threshold:
             return self._declined(question, lang, mode, query, confidence)
         q_terms = set(tokenize(question, lang))

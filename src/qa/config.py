@@ -52,6 +52,27 @@ def _env(name: str, default, cast=str):
         raise QAError(f"environment variable {name}={raw!r} is not a valid {cast.__name__}") from exc
 
 
+_CALIBRATION_CACHE: dict[Path, tuple[float, dict]] = {}
+
+
+def _calibration(path: Path) -> dict:
+    """calibration.json, read again only when it changes (it is consulted on every question)."""
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        return {}
+    cached = _CALIBRATION_CACHE.get(path)
+    if cached and cached[0] == mtime:
+        return cached[1]
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data = data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        data = {}
+    _CALIBRATION_CACHE[path] = (mtime, data)
+    return data
+
+
 @dataclass(frozen=True)
 class Settings:
     root: Path = field(default_factory=_default_root)
@@ -74,6 +95,7 @@ class Settings:
     port: int = 7860
     log_enabled: bool = True
     log_retention_days: int = 0  # 0 keeps everything
+    staff_users: Path | None = None  # staff accounts file; None: data_dir/staff_users.json (see staff_users_path)
 
     def __post_init__(self):
         root = Path(self.root)
@@ -107,6 +129,7 @@ class Settings:
             port=_env("QA_PORT", 7860, int),
             log_enabled=_env("QA_LOG", True, bool),
             log_retention_days=_env("QA_LOG_RETENTION_DAYS", 0, int),
+            staff_users=_env("QA_STAFF_USERS", None, Path),
         )
         if not isinstance(s.fusion_weights, dict):
             raise QAError('QA_FUSION_WEIGHTS must be JSON like {"en": {"bm25": 0.25, "e5": 1}, "es": {...}}')
@@ -117,14 +140,22 @@ class Settings:
     def calibration_path(self) -> Path:
         return self.index_dir / "calibration.json"
 
-    def threshold(self, mode: str | None = None) -> float:
-        """The decline threshold: explicit setting, else calibrated for the mode, else the default."""
+    @property
+    def staff_users_path(self) -> Path:
+        """Staff accounts with hashed passwords (written by `qa staff add-user`)."""
+        return Path(self.staff_users) if self.staff_users else self.data_dir / "staff_users.json"
+
+    def threshold(self, mode: str | None = None, lang: str = "en") -> float:
+        """The decline threshold: the explicit setting, else the one calibrated for the mode
+        and question language, else the default."""
         if self.decline_threshold is not None:
             return self.decline_threshold
+        value = _calibration(self.calibration_path).get("thresholds", {}).get(mode or self.mode)
+        if isinstance(value, dict):
+            value = value.get(lang, value.get("en"))
         try:
-            data = json.loads(self.calibration_path.read_text(encoding="utf-8"))
-            return float(data["thresholds"][mode or self.mode])
-        except (OSError, ValueError, KeyError, TypeError):
+            return float(value) if value is not None else DEFAULT_DECLINE_THRESHOLD
+        except (TypeError, ValueError):
             return DEFAULT_DECLINE_THRESHOLD
 
     def signals(self, mode: str | None = None) -> tuple[str, ...]:

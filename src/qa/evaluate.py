@@ -128,6 +128,7 @@ class Record:
     kind: str
     raw_answer: str  # the answer that would have been given without the decline rule
     raw_citations: list[dict]
+    lang: str = "en"  # the language the assistant detected (it picks the threshold)
 
     def to_dict(self) -> dict:
         return {"id": self.item.id, "answered": self.answered, "answer": self.answer,
@@ -136,11 +137,19 @@ class Record:
                 "lang": self.item.lang, "category": self.item.category}
 
 
-def run_items(assistant, items: list[Item], mode: str, k: int = 10, threshold: float | None = None,
+Thresholds = float | dict[str, float]
+
+
+def _thr(thresholds: Thresholds, lang: str) -> float:
+    return thresholds.get(lang, thresholds.get("en", 0.0)) if isinstance(thresholds, dict) else thresholds
+
+
+def run_items(assistant, items: list[Item], mode: str, k: int = 10, threshold: Thresholds | None = None,
               progress: Callable | None = None) -> list[Record]:
     """Ask every item (with its history, as the chat passes it). Declining is applied
     here from each answer's confidence, so one run also yields the threshold curve."""
-    thr = assistant.settings.threshold(mode) if threshold is None else threshold
+    if threshold is None:
+        threshold = {lang: assistant.settings.threshold(mode, lang) for lang in ("en", "es")}
     from .answer import FRAMING
 
     records = []
@@ -150,16 +159,19 @@ def run_items(assistant, items: list[Item], mode: str, k: int = 10, threshold: f
         latency = (time.perf_counter() - t) * 1000
         cites = [{"doc": c.doc, "start": c.start, "end": c.end} for c in ans.citations]
         retrieved = [{"doc": h.chunk.doc, "start": h.chunk.start, "end": h.chunk.end} for h in ans.hits]
-        answered = ans.answered and ans.confidence >= thr
+        answered = ans.answered and ans.confidence >= _thr(threshold, ans.lang)
         records.append(Record(item, answered, ans.text if answered else FRAMING[ans.lang]["declined"],
                               cites if answered else [], retrieved, latency, ans.confidence, ans.kind,
-                              ans.text, cites))
+                              ans.text, cites, ans.lang))
     return records
 
 
-def apply_threshold(records: list[Record], thr: float) -> list[Record]:
-    return [replace(r, answered=r.kind == "answer" and r.confidence >= thr,
-                    citations=r.raw_citations if (r.kind == "answer" and r.confidence >= thr) else [])
+def _keeps(r: Record, thresholds: Thresholds) -> bool:
+    return r.kind == "answer" and r.confidence >= _thr(thresholds, r.lang)
+
+
+def apply_threshold(records: list[Record], thresholds: Thresholds) -> list[Record]:
+    return [replace(r, answered=_keeps(r, thresholds), citations=r.raw_citations if _keeps(r, thresholds) else [])
             for r in records]
 
 
@@ -214,12 +226,12 @@ def grouped_metrics(records: list[Record], doc_texts: dict[str, str]) -> dict[st
     return out
 
 
-def _decline_rates(records: list[Record], thr: float) -> dict:
+def _decline_rates(records: list[Record], thr: Thresholds) -> dict:
     ans = [r for r in records if r.item.answerable]
     una = [r for r in records if not r.item.answerable]
 
     def declined(r):
-        return not (r.kind == "answer" and r.confidence >= thr)
+        return not _keeps(r, thr)
 
     return {"threshold": thr,
             "declined": sum(map(declined, una)) / len(una) if una else 0.0,
@@ -263,7 +275,7 @@ SHORT = {"recall@1": "R@1", "recall@5": "R@5", "recall@10": "R@10", "mrr@10": "M
 class Run:
     set_name: str
     mode: str
-    threshold: float
+    threshold: Thresholds
     records: list[Record]
     metrics: dict[str, dict]
 
@@ -333,6 +345,12 @@ def check_floors(runs: list[Run], floors: list[tuple[str, str, float]], under: b
     return failures
 
 
+def _fmt_thr(thr: Thresholds) -> str:
+    if isinstance(thr, dict):
+        return ", ".join(f"{lang} {v:.4f}" for lang, v in sorted(thr.items()))
+    return f"{thr:.4f}"
+
+
 def write_report(out: Path, runs: list[Run], calibration: dict | None, meta: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for r in runs:
@@ -369,7 +387,7 @@ def write_report(out: Path, runs: list[Run], calibration: dict | None, meta: dic
     if calibration:
         lines += ["## Decline threshold", "",
                   f"Chosen on `{calibration.get('set')}`: " + ", ".join(
-                      f"{m} = {v['threshold']:.4f} (declined {v['declined']:.3f}, wrongly declined {v['wrongly_declined']:.3f})"
+                      f"{m} = {_fmt_thr(v['threshold'])} (declined {v['declined']:.3f}, wrongly declined {v['wrongly_declined']:.3f})"
                       for m, v in calibration.get("modes", {}).items()), ""]
     if plots:
         lines += ["## Plots", ""] + [f"![{p.stem}]({p.name})" for p in plots] + [""]
@@ -441,7 +459,7 @@ def benchmark(assistant, sets: dict[str, list[Item]], modes: list[str], k: int =
     runs = []
     for name, items in sets.items():
         for mode in modes:
-            thr = assistant.settings.threshold(mode)
+            thr = {lang: assistant.settings.threshold(mode, lang) for lang in ("en", "es")}
             records = run_items(assistant, items, mode, k, thr, _bar(f"{name}/{mode}", progress))
             runs.append(Run(name, mode, thr, records, grouped_metrics(records, doc_texts)))
     return runs
@@ -449,14 +467,18 @@ def benchmark(assistant, sets: dict[str, list[Item]], modes: list[str], k: int =
 
 def calibrate(assistant, items: list[Item], modes: list[str], set_name: str = "dev",
               answerable_cost: float = 2.0, progress: bool = True) -> dict:
-    """Choose each mode's decline threshold on ``items`` and return what to store."""
+    """Choose each mode's decline threshold, per question language, on ``items`` and
+    return what to store. Scores are not comparable across languages (a Spanish question
+    shares few words with the English profile), so each language gets its own threshold."""
     out = {"set": set_name, "answerable_cost": answerable_cost, "modes": {}, "thresholds": {}}
     for mode in modes:
         records = run_items(assistant, items, mode, threshold=float("-inf"),
                             progress=_bar(f"calibrate {mode}", progress))
-        point = choose_threshold(records, answerable_cost)
-        out["modes"][mode] = point
-        out["thresholds"][mode] = point["threshold"]
+        chosen = {}
+        for lang in sorted({r.lang for r in records}):
+            chosen[lang] = choose_threshold([r for r in records if r.lang == lang], answerable_cost)["threshold"]
+        out["thresholds"][mode] = chosen
+        out["modes"][mode] = _decline_rates(records, chosen)
     return out
 
 

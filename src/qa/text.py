@@ -14,7 +14,9 @@ from functools import lru_cache
 
 import snowballstemmer
 
-TOKENIZER_VERSION = 2
+from .glossary import GLOSSARY
+
+TOKENIZER_VERSION = 4
 
 # A number with thousands groups (5,000 / 5.000 / 121,736,809 / 5 000), a decimal, or a word.
 _TOKEN_RE = re.compile(
@@ -37,7 +39,10 @@ EN_STOPWORDS = frozenset(
     same she should so some such than that the their theirs them themselves then there these they this
     those through to too under until up very was we were what when where which while who whom why will
     with would you your yours yourself yourselves also tell me please know give s t d ll m re ve
-    there's what's who's it's does did any many much""".split()
+    there's what's who's it's does did any many much
+    get got gets getting make made makes take took taken give gave given use used say says said
+    happen happened happens mean meant stand stands find found look looks go goes went way thing things
+    kind sort type part whole like able well still really""".split()
 )
 
 ES_STOPWORDS = frozenset(
@@ -101,15 +106,16 @@ def tokenize(text: str, lang: str = "en", stopwords: frozenset[str] = STOPWORDS)
     The profile is English, so documents are always stemmed as English. A Spanish
     query keeps both stems of each word: the Spanish stem meets cognates
     ('consentimiento' and 'consent' both stem to 'consent'), the English stem
-    meets names ('México' -> 'mexico')."""
+    meets names ('México' -> 'mexico'); words in the glossary add their English
+    translations ('cárcel' -> 'prison', 'imprisonment')."""
     out: list[str] = []
     for token in raw_tokens(text):
-        if token in stopwords:
+        if token in stopwords and not (lang == "es" and token in GLOSSARY):
             continue
-        en = _stem(token, "en")
-        out.append(en)
+        variants = [_stem(token, "en")]
         if lang == "es":
-            es = _stem(token, "es")
-            if es != en:
-                out.append(es)
+            variants.append(_stem(token, "es"))
+            variants += [_stem(w, "en") for w in GLOSSARY.get(token, "").split() if w not in stopwords]
+        for v in dict.fromkeys(variants):
+            out.append(v)
     return out
