@@ -45,3 +45,11 @@ class EvalSetError(QAError):
 
 class StoreError(QAError):
     """The interaction log cannot be read or written."""
+
+
+class StoreBusyError(StoreError):
+    """A log write that may succeed later: the database is locked, read-only or the disk is full."""
+
+
+class StaffError(QAError):
+    """A staff account or a staff action that cannot be done as asked."""
