@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from qa.answer import (FEATURES, Candidate, Weights, build_answer_text, expand, expected_type, lexical_coverage,
+from qa.answer import (FEATURES, Candidate, Weights, build_answer_text, expand, expected_type, is_two_part,
+                       lexical_coverage,
                        rescale, select_sentences, sentence_scores, sentence_types)
 from qa.corpus import Chunk, Sentence
 
@@ -16,7 +17,9 @@ def chunk(kind="paragraph", title="", sentences=("One fact here.", "Another fact
 
 
 def test_lexical_coverage_is_the_idf_share_held():
-    assert lexical_coverage({"age": 2.0, "consent": 3.0}, {"consent", "other"}) == pytest.approx(0.6)
+    assert lexical_coverage({("age",): 2.0, ("consent",): 3.0}, {"consent", "other"}) == pytest.approx(0.6)
+    assert lexical_coverage({("kid", "children"): 2.0, ("age",): 2.0}, {"children"}) == pytest.approx(0.5)
+    assert lexical_coverage({("age",): 2.0}, {"age"}, missing=2.0) == pytest.approx(0.5)
     assert lexical_coverage({}, {"x"}) == 0.0
 
 
@@ -55,12 +58,27 @@ def test_sentence_types_ignore_years_for_numbers():
 
 def test_second_sentence_only_when_it_covers_the_rest_of_the_question():
     c = chunk(sentences=("Facebook Users: 60,000,000", "Mobile Subscribers: 104,100,000", "Other."))
-    qw = {"facebook": 1.0, "mobil": 1.0, "subscrib": 1.0}
+    qw = {("facebook",): 1.0, ("mobil",): 1.0, ("subscrib",): 1.0}
     cands = [Candidate(0, c, 0, 0.9, frozenset({"facebook", "user"})),
              Candidate(0, c, 1, 0.8, frozenset({"mobil", "subscrib"})),
              Candidate(0, c, 2, 0.85, frozenset())]
     assert [p.index for p in select_sentences(cands, qw)] == [0, 1]
-    assert [p.index for p in select_sentences(cands, {"facebook": 1.0})] == [0]
+    assert [p.index for p in select_sentences(cands, {("facebook",): 1.0})] == [0]
+    other = chunk(sentences=("Mobile Subscribers: 104,100,000",), start=900)
+    cands[1] = Candidate(1, other, 0, 0.8, frozenset({"mobil", "subscrib"}))
+    assert [p.chunk.id for p in select_sentences(cands, qw)] == ["c100"]
+    assert [p.chunk.id for p in select_sentences(cands, qw, two_part=True)] == ["c100", "c900"]
+
+
+@pytest.mark.parametrize("question,two", [
+    ("How many Facebook users and how many mobile subscribers does Mexico have?", True),
+    ("What is the age of consent, and what is the penalty under Article 262?", True),
+    ("¿Qué programas han dado laptops a niños y en qué años?", True),
+    ("Which grades got laptops in the 2014 pilot?", False),
+    ("What is the penalty for storing and buying child pornography?", False),
+])
+def test_two_part_questions(question, two):
+    assert is_two_part(question) == two
 
 
 def test_expand_adds_the_entry_heading_and_follows_fragments():

@@ -1,4 +1,4 @@
-from qa.text import clean, fold, raw_tokens, tokenize
+from qa.text import clean, fold, query_terms, query_tokens, raw_tokens, tokenize
 
 
 def test_fold_strips_case_and_accents():
@@ -18,11 +18,17 @@ def test_tokenize_drops_stopwords_and_stems():
     assert tokenize("What is the age of consent in Mexico?") == ["age", "consent", "mexico"]
 
 
-def test_spanish_query_keeps_both_stems_adds_glossary_words_and_drops_stopwords():
-    assert tokenize("¿A qué edad se puede dar consentimiento en México?", "es") == [
-        "edad", "age", "dar", "consentimiento", "consent", "mexico", "mexic"]
-    assert tokenize("cárcel por corrupción de menores", "es") == [
+def test_spanish_question_words_keep_both_stems_and_their_translations():
+    assert query_terms("¿A qué edad se puede dar consentimiento en México?", "es") == [
+        ("edad", "age"), ("dar",), ("consentimiento", "consent"), ("mexico", "mexic")]
+    assert query_tokens("cárcel por corrupción de menores", "es") == [
         "carcel", "prison", "imprison", "corrupcion", "corrupt", "menor", "minor", "children"]
+
+
+def test_english_question_words_gain_their_paraphrases():
+    assert query_terms("What's the jail time for kids?") == [("jail", "prison", "imprison"), ("time",),
+                                                              ("kid", "children", "child", "minor")]
+    assert tokenize("kids in jail") == ["kid", "jail"]  # passages are not expanded
 
 
 def test_clean_removes_artifacts_and_link_syntax_only():

@@ -131,6 +131,27 @@ def sentence_types(chunk: Chunk, i: int) -> frozenset[str]:
     return frozenset(out)
 
 
+_ID = re.compile(r"^(?!(?:19|20)\d{2}$)\w*\d\w*$")
+
+
+def title_keys(chunk: Chunk) -> tuple[frozenset[str], bool]:
+    """What a question must contain to name this entry: its identifiers ('203', '202bis';
+    years do not identify) if the title has any, else its title words. The flag says which."""
+    from .text import raw_tokens, tokenize
+    ids = frozenset(t for t in raw_tokens(chunk.title) if _ID.match(t))
+    if ids:
+        return ids, True
+    return frozenset(tokenize(chunk.title)), False
+
+
+def names_entry(keys: frozenset[str], by_id: bool, question_raw: set[str], question_terms: set[str]) -> bool:
+    if not keys:
+        return False
+    if by_id:
+        return keys <= question_raw
+    return len(keys & question_terms) / len(keys) >= 0.6
+
+
 def is_heading(chunk: Chunk, i: int) -> bool:
     """An entry's name line, a research entry's title or authors: quoted beside an answer, rarely one."""
     if chunk.kind in ("organization", "article") and i == 0:
@@ -138,7 +159,7 @@ def is_heading(chunk: Chunk, i: int) -> bool:
     return chunk.kind == "research" and i <= 1
 
 
-FEATURES = ("lexical", "chunk_lexical", "minilm", "e5", "prior", "answer_type", "heading")
+FEATURES = ("lexical", "chunk_lexical", "minilm", "e5", "prior", "answer_type", "heading", "named")
 
 
 @dataclass(frozen=True)
@@ -149,13 +170,14 @@ class Weights:
     sentence, with its entry's name), ``chunk_lexical`` (the same over the whole passage),
     ``minilm``/``e5`` (cosine of question and sentence, rescaled between an unrelated
     pair's and a good match's), ``prior`` (1/sqrt(rank+1) of the passage), ``answer_type``
-    (the sentence gives the kind of answer asked for), ``heading`` (an entry's name line).
+    (the sentence gives the kind of answer asked for), ``heading`` (an entry's name line),
+    ``named`` (the question names the sentence's entry: "Article 203", "Clic Seguro").
     Fitted on the dev split; see ``qa calibrate``."""
     per_lang: dict = field(default_factory=lambda: {
         "en": {"lexical": 0.25, "chunk_lexical": 0.05, "minilm": 0.05, "e5": 0.15, "prior": 0.25,
-               "answer_type": 0.3, "heading": -0.15},
+               "answer_type": 0.3, "heading": -0.15, "named": 0.3},
         "es": {"lexical": 0.2, "chunk_lexical": 0.1, "minilm": 0.0, "e5": 0.4, "prior": 0.1,
-               "answer_type": 0.3, "heading": -0.15},
+               "answer_type": 0.3, "heading": -0.15, "named": 0.3},
     })
     dense_floor: dict = field(default_factory=lambda: {"minilm": 0.10, "e5": 0.72})
     dense_ceiling: dict = field(default_factory=lambda: {"minilm": 0.75, "e5": 0.92})
@@ -171,13 +193,16 @@ class Weights:
         return np.array([w.get(f, 0.0) for f in FEATURES])
 
 
-def lexical_coverage(query_weights: dict[str, float], sentence_terms: set[str], missing: float = 0.0) -> float:
-    """Share of the query's IDF mass whose terms the sentence holds; ``missing`` is the
-    mass of question words the corpus never uses (they can never be covered)."""
+QueryWeights = dict[tuple[str, ...], float]  # a question word's variants -> its IDF weight
+
+
+def lexical_coverage(query_weights: QueryWeights, sentence_terms: set[str], missing: float = 0.0) -> float:
+    """Share of the question's IDF mass whose words the sentence holds (any variant of a
+    word counts); ``missing`` is the mass of question words the corpus never uses."""
     total = sum(query_weights.values()) + missing
     if total <= 0:
         return 0.0
-    return sum(w for t, w in query_weights.items() if t in sentence_terms) / total
+    return sum(w for variants, w in query_weights.items() if not sentence_terms.isdisjoint(variants)) / total
 
 
 def rescale(cosines: np.ndarray, floor: float, ceiling: float) -> np.ndarray:
@@ -199,10 +224,20 @@ class Candidate:
     row: int = -1  # the sentence's row in the index (its vectors, terms and types)
 
 
-def select_sentences(cands: list[Candidate], query_weights: dict[str, float],
-                     second_ratio: float = 0.6, min_gain: float = 0.3) -> list[Candidate]:
+_WH = r"(what|which|who|when|where|how|why|que|cual|cuales|cuanto|cuanta|cuantos|cuantas|donde|cuando|quien|quienes|por que)"
+_TWO_PART = re.compile(rf"\b(and|y|e)\s+(in\s+|en\s+|a\s+)?{_WH}\b|,\s*(and\s+|y\s+)?{_WH}\b")
+
+
+def is_two_part(question: str) -> bool:
+    """'How many users … and how many registrations …?', '¿Qué programas … y en qué años?'"""
+    return bool(_TWO_PART.search(fold(question)))
+
+
+def select_sentences(cands: list[Candidate], query_weights: "QueryWeights",
+                     second_ratio: float = 0.6, min_gain: float = 0.3, two_part: bool = False) -> list[Candidate]:
     """The best sentence, plus a second one when it covers a part of the question the
-    first leaves out (two-part questions) and scores nearly as well."""
+    first leaves out and scores nearly as well: from the same passage for any question,
+    from another passage only for a question in two parts."""
     if not cands:
         return []
     ranked = sorted(cands, key=lambda c: -c.score)
@@ -210,12 +245,14 @@ def select_sentences(cands: list[Candidate], query_weights: dict[str, float],
     picked = [best]
     total = sum(query_weights.values())
     if total > 0:
-        uncovered = {t: w for t, w in query_weights.items() if t not in best.terms}
+        uncovered = {t: w for t, w in query_weights.items() if best.terms.isdisjoint(t)}
         if sum(uncovered.values()) / total >= min_gain:
             for c in ranked[1:]:
                 if c.score < second_ratio * best.score:
                     break
-                gain = sum(w for t, w in uncovered.items() if t in c.terms) / total
+                gain = sum(w for t, w in uncovered.items() if not c.terms.isdisjoint(t)) / total
+                if not two_part and c.chunk.id != best.chunk.id:
+                    continue
                 if gain >= min_gain and not (c.chunk.id == best.chunk.id and c.index == best.index):
                     picked.append(c)
                     break
@@ -227,14 +264,29 @@ def select_sentences(cands: list[Candidate], query_weights: dict[str, float],
 _SHORT = 45  # a sentence this short ("Rape.", an article label) needs the next one to mean anything
 
 
-def expand(chunk: Chunk, indices: set[int], question_terms: set[str], title_terms: set[str]) -> list[int]:
+_DEFINITION = re.compile(r"^\W*(what|who)\s+(is|are|was|were)\b|^\W*what's\b|^\W*(que|quien|quienes)\s+(es|son|era|fue)\b",
+                         re.I)
+_CONTINUES = re.compile(r"^(It|Its|This|These|They|Their|The (program|project|strategy|platform|initiative|organization)) ")
+
+
+def asks_definition(question: str) -> bool:
+    """'What are Cinetransformers?', '¿Qué es Clic Seguro?'"""
+    return bool(_DEFINITION.search(fold(question)))
+
+
+def expand(chunk: Chunk, indices: set[int], question_terms: set[str], title_terms: set[str],
+           definition: bool = False) -> list[int]:
     """Sentences to quote from one chunk: the picked ones, the next one after a fragment
-    or a heading, and the entry's heading lines: an article's label, a research entry's
-    title and authors, an organization's name unless the question already names it."""
+    or a heading, for a definition question the next one when it goes on about the same
+    thing ("It consists of…"), and the entry's heading lines: an article's label, a
+    research entry's title and authors, an organization's name unless the question
+    already names it."""
     out = set(indices)
     for i in list(indices):
         if (len(chunk.sentences[i].text) < _SHORT or is_heading(chunk, i)) and i + 1 < len(chunk.sentences) \
                 and not (chunk.kind == "research" and i == 0):
+            out.add(i + 1)
+        elif definition and i + 1 < len(chunk.sentences) and _CONTINUES.match(chunk.sentences[i + 1].text):
             out.add(i + 1)
     if chunk.kind == "research":
         out |= {i for i in (0, 1) if i < len(chunk.sentences)}
@@ -293,12 +345,14 @@ def confidence_from(best_score: float, unknown_terms: int, type_missed: bool, we
     return best_score * (weights.unknown_penalty ** unknown_terms) * (weights.type_miss_penalty if type_missed else 1.0)
 
 
-def idf_weights(terms: list[str], idf: dict[str, float]) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for t in terms:
-        w = idf.get(t)
-        if w is not None and w > 0:
-            out[t] = max(out.get(t, 0.0), w)
+def idf_weights(groups: list[tuple[str, ...]], idf: dict[str, float]) -> QueryWeights:
+    """Each question word weighs the highest IDF among its variants the corpus uses;
+    words the corpus never uses are left out (see ``Weights.missing_word``)."""
+    out: QueryWeights = {}
+    for variants in groups:
+        w = max((idf[v] for v in variants if v in idf), default=0.0)
+        if w > 0:
+            out[variants] = max(out.get(variants, 0.0), w)
     return out
 
 

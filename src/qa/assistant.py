@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .answer import (FEATURES, FRAMING, Answer, Candidate, Weights, build_answer_text, confidence_from, expand,
-                     expected_type, idf_weights, is_heading, lexical_coverage, order_groups, prior_of_rank,
+from .answer import (FEATURES, FRAMING, asks_definition, names_entry, title_keys, Answer, Candidate, Weights, build_answer_text, confidence_from, expand,
+                     expected_type, idf_weights, is_heading, is_two_part, lexical_coverage, order_groups, prior_of_rank,
                      rescale, select_sentences, sentence_scores, sentence_types)
 from .config import Settings
 from .dialog import earlier_questions
@@ -22,9 +22,10 @@ from .index import Index, load_index, sentence_text
 from .lang import detect_language
 from .retrieve import Retrievers
 from .glossary import GLOSSARY
-from .text import fold, raw_tokens, tokenize
+from .text import fold, query_terms, query_tokens, raw_tokens, tokenize
 
 CANDIDATE_PASSAGES = 6  # sentences are picked from this many top passages
+MAX_HISTORY_TURNS = 12  # the chat sends its last 6 exchanges; follow-ups look back 2 questions
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 _GREETING = frozenset("""hola hello hi hey thanks thank you gracias muchas buenos buenas dias tardes noches ok okay
     bye adios saludos good morning afternoon evening cheers great perfecto vale""".split())
@@ -42,6 +43,10 @@ def clean_question(question, limit: int) -> str:
             raise InputError("The question is not valid UTF-8 text; type it again as plain text.") from exc
     if not isinstance(question, str):
         raise InputError("The question must be text.")
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate, e.g. "\ud800" in JSON: no model can read it
+        raise InputError("The question is not valid UTF-8 text; type it again as plain text.") from exc
     question = unicodedata.normalize("NFC", _CONTROL.sub(" ", question)).strip()
     if not question:
         raise InputError("Please type a question.")
@@ -49,6 +54,24 @@ def clean_question(question, limit: int) -> str:
         raise InputError(f"The question is {len(question):,} characters long; the limit is {limit:,}. "
                          "Ask about one thing at a time.")
     return question
+
+
+def clean_history(history, limit: int) -> list[dict]:
+    """The earlier turns a client sent that can be used: {"role": "user"|"assistant",
+    "content": text}, the last MAX_HISTORY_TURNS, each cut to ``limit`` characters.
+    Anything else (a string, numbers, a turn without text) is left out, not an error."""
+    if not isinstance(history, (list, tuple)):
+        return []
+    out = []
+    for t in history[-MAX_HISTORY_TURNS:]:
+        if isinstance(t, dict) and t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str):
+            content = _CONTROL.sub(" ", t["content"])[:limit]
+            try:
+                content.encode("utf-8")
+            except UnicodeEncodeError:
+                continue
+            out.append({"role": t["role"], "content": content})
+    return out
 
 
 class Assistant:
@@ -66,6 +89,7 @@ class Assistant:
         ]
         self.chunk_terms = [frozenset().union(*(self.sent_terms[r] for r in self.index.sentence_rows(p)))
                             for p in range(len(self.index.chunks))]
+        self.title_keys = [title_keys(c) for c in self.index.chunks]
         self.sent_types = [sentence_types(c, i) for c in self.index.chunks for i in range(len(c.sentences))]
         self.sent_heading = np.array([is_heading(c, i) for c in self.index.chunks for i in range(len(c.sentences))])
         self.vocabulary = frozenset(t for d in self.index.docs.values() for t in raw_tokens(d.text))
@@ -81,7 +105,7 @@ class Assistant:
         mode = mode or self.settings.mode
         k = k or self.settings.k
         question = clean_question(question, self.settings.max_question_chars)
-        history = [t for t in (history or []) if isinstance(t, dict)]
+        history = clean_history(history, self.settings.max_question_chars)
         lang = detect_language(question)
         words = raw_tokens(question)
         if words and all(w in _GREETING for w in words):
@@ -112,14 +136,14 @@ class Assistant:
 
     def features(self, question: str, earlier: list[str], query: str, lang: str, hits, mode: str):
         """Candidate sentences of the top passages and their feature matrix (see ``Weights``)."""
-        terms = tokenize(question, lang)
-        qw = idf_weights(terms, self.idf)
+        groups = query_terms(question, lang)
+        qw = idf_weights(groups, self.idf)
         missing = 0.0
         if lang == "en" and qw:  # a Spanish word is expected to be missing from an English profile
-            unseen = {t for t in terms if t not in self.idf}
+            unseen = {g for g in groups if g not in qw}
             missing = self.weights.missing_word * len(unseen) * sum(qw.values()) / len(qw)
         for q in earlier:  # the topic of earlier turns counts, at half weight
-            for t, w in idf_weights(tokenize(q, detect_language(q)), self.idf).items():
+            for t, w in idf_weights(query_terms(q, detect_language(q)), self.idf).items():
                 qw[t] = max(qw.get(t, 0.0), 0.5 * w)
         signals = [s for s in self.settings.signals(mode) if s != "bm25" and s in self.index.sent_vectors]
         if lang == "es" and "e5" in signals:
@@ -143,6 +167,8 @@ class Assistant:
         if wanted:
             F[:, 5] = [wanted in self.sent_types[r] for r in rows]
         F[:, 6] = self.sent_heading[rows_arr] & ~F[:, 5].astype(bool)
+        q_raw, q_terms = set(raw_tokens(question)), set(query_tokens(question, lang))
+        F[:, 7] = [names_entry(*self.title_keys[h.position], q_raw, q_terms) for _, h in owners]
         return qw, rows, owners, F
 
     def _compose(self, question: str, earlier: list[str], query: str, lang: str, hits, mode: str,
@@ -153,15 +179,16 @@ class Assistant:
         scores = sentence_scores(F, self.weights, lang)
         cands = [Candidate(rank, h.chunk, r - int(self.index.sent_first[h.position]), float(scores[j]),
                            self.sent_terms[r], r) for j, (r, (rank, h)) in enumerate(zip(rows, owners))]
-        picked = select_sentences(cands, qw)
+        picked = select_sentences(cands, qw, two_part=is_two_part(question))
         wanted = expected_type(question)
         type_missed = bool(wanted) and not any(
             wanted in self.sent_types[c.row] for c in picked)
         confidence = confidence_from(picked[0].score, self._unknown_terms(question, lang), type_missed, self.weights)
         if confidence < threshold:
             return self._declined(question, lang, mode, query, confidence)
-        q_terms = set(tokenize(question, lang))
-        groups = [(chunk, expand(chunk, idx, q_terms, set(tokenize(chunk.title))))
+        q_terms = set(query_tokens(question, lang))
+        definition = asks_definition(question)
+        groups = [(chunk, expand(chunk, idx, q_terms, set(tokenize(chunk.title)), definition))
                   for chunk, idx in order_groups(picked)]
         text, citations, marks = build_answer_text(groups, lang)
         return Answer(question, text, True, lang, tuple(citations), (), confidence, mode, query, kind="answer",

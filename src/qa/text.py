@@ -14,9 +14,9 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from .glossary import GLOSSARY
+from .glossary import GLOSSARY, SYNONYMS
 
-TOKENIZER_VERSION = 4
+TOKENIZER_VERSION = 5
 
 # A number with thousands groups (5,000 / 5.000 / 121,736,809 / 5 000), a decimal, or a word.
 _TOKEN_RE = re.compile(
@@ -100,22 +100,33 @@ def _stem(token: str, lang: str) -> str:
     return _stemmer(lang).stemWord(token)
 
 
-def tokenize(text: str, lang: str = "en", stopwords: frozenset[str] = STOPWORDS) -> list[str]:
-    """BM25 tokens: folded, stopwords dropped, stemmed with the English Snowball stemmer.
-
-    The profile is English, so documents are always stemmed as English. A Spanish
-    query keeps both stems of each word: the Spanish stem meets cognates
-    ('consentimiento' and 'consent' both stem to 'consent'), the English stem
-    meets names ('México' -> 'mexico'); words in the glossary add their English
-    translations ('cárcel' -> 'prison', 'imprisonment')."""
-    out: list[str] = []
+def query_terms(text: str, lang: str = "en", stopwords: frozenset[str] = STOPWORDS) -> list[tuple[str, ...]]:
+    """A question's content words, each with the variants that may meet the English
+    profile: its English stem; for Spanish also its Spanish stem (cognates:
+    'consentimiento' and 'consent' both stem to 'consent') and its glossary translations
+    ('cárcel' -> 'prison', 'imprisonment'); for English, its paraphrases ('kids' ->
+    'children'). A word and its variants count as one term when scoring coverage."""
+    out: list[tuple[str, ...]] = []
     for token in raw_tokens(text):
-        if token in stopwords and not (lang == "es" and token in GLOSSARY):
+        table = GLOSSARY if lang == "es" else SYNONYMS
+        if token in stopwords and token not in table:
             continue
         variants = [_stem(token, "en")]
         if lang == "es":
             variants.append(_stem(token, "es"))
-            variants += [_stem(w, "en") for w in GLOSSARY.get(token, "").split() if w not in stopwords]
-        for v in dict.fromkeys(variants):
-            out.append(v)
+        variants += [_stem(w, "en") for w in table.get(token, "").split() if w not in stopwords]
+        if token in stopwords and len(variants) == 1:
+            continue
+        out.append(tuple(dict.fromkeys(variants)))
     return out
+
+
+def query_tokens(text: str, lang: str = "en") -> list[str]:
+    """BM25 tokens of a question: every variant of every content word."""
+    return [v for group in query_terms(text, lang) for v in group]
+
+
+def tokenize(text: str, lang: str = "en", stopwords: frozenset[str] = STOPWORDS) -> list[str]:
+    """BM25 tokens of a passage: folded, stopwords dropped, English Snowball stems.
+    (Questions go through :func:`query_tokens`, which adds variants.)"""
+    return [_stem(t, "es" if lang == "es" else "en") for t in raw_tokens(text) if t not in stopwords]
