@@ -7,6 +7,8 @@ from __future__ import annotations
 import html
 import os
 import re
+import threading
+import time
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -16,7 +18,9 @@ import gradio as gr  # noqa: E402
 from .answer import Answer  # noqa: E402
 from .assistant import Assistant  # noqa: E402
 from .config import Settings  # noqa: E402
-from .errors import InputError, QAError  # noqa: E402
+from .errors import InputError, QAError, StoreError  # noqa: E402
+from .staff import OFF_MESSAGE, Accounts, StaffSite  # noqa: E402
+from .store import Recorder, Store, interaction_from_answer, manifest_hash, new_id  # noqa: E402
 
 LABELS = {
     "en": {
@@ -107,6 +111,41 @@ def answer_markdown(answer: Answer) -> str:
     return re.sub(r"\\\[(\d+)\\\]", r"**[\1]**", escape_md(answer.text))
 
 
+# Notices under the chat after a 👍/👎 or a comment
+FEEDBACK = {
+    "en": {"up": "Thanks, your 👍 is saved. Add a comment below if you like.",
+           "down": "Thanks, your 👎 is saved. A short comment on what was wrong helps us fix it.",
+           "cleared": "Rating removed.", "comment": "Comment saved. Thank you!",
+           "queued": "Your rating is kept and will be saved shortly (the log is busy right now).",
+           "refused": "Your rating could not be saved: {why}", "unrated": "Only the assistant's answers can be rated.",
+           "box": "Comment (optional)", "placeholder": "What was right or wrong?", "send": "Send comment"},
+    "es": {"up": "Gracias, su 👍 quedó guardado. Si quiere, añada un comentario abajo.",
+           "down": "Gracias, su 👎 quedó guardado. Un comentario breve sobre el error nos ayuda a corregirlo.",
+           "cleared": "Valoración eliminada.", "comment": "Comentario guardado. ¡Gracias!",
+           "queued": "Su valoración se guardará en breve (el registro está ocupado ahora).",
+           "refused": "No se pudo guardar su valoración: {why}", "unrated": "Solo se pueden valorar las respuestas.",
+           "box": "Comentario (opcional)", "placeholder": "¿Qué estuvo bien o mal?", "send": "Enviar comentario"},
+}
+
+
+def answer_logger(assistant: Assistant, recorder: Recorder | None):
+    """``log(answer, history_len, conversation_id) -> interaction id or None``; never raises."""
+    if recorder is None:
+        return lambda answer, history_len, conversation_id: None
+    index_hash = manifest_hash(assistant.index.manifest)
+    texts = {name: d.text for name, d in assistant.index.docs.items()}
+
+    def log(answer: Answer, history_len: int, conversation_id: str) -> str | None:
+        it = interaction_from_answer(answer, history_len=history_len, conversation_id=conversation_id,
+                                     doc_texts=texts, index_hash=index_hash)
+        try:
+            recorder.log(it)  # queued: the answer never waits for the disk
+        except StoreError:
+            return None  # the recorder is closed: the server is shutting down
+        return it.id
+    return log
+
+
 def ui_language(request: gr.Request | None) -> str:
     """Spanish when the browser prefers it, else English."""
     accept = ""
@@ -115,35 +154,85 @@ def ui_language(request: gr.Request | None) -> str:
     return "Español" if accept.startswith("es") else "English"
 
 
-def build_app(assistant: Assistant) -> gr.Blocks:
+def build_app(assistant: Assistant, recorder: Recorder | None = None) -> gr.Blocks:
+    """The chat. With a ``recorder`` every answer is logged and can be rated 👍/👎."""
     settings = assistant.settings
+    log_answer = answer_logger(assistant, recorder)
 
     def ask(question: str, history: list[dict] | None = None, mode: str = "") -> dict:
         """Answer a question about the profile. `history`: earlier turns as
         [{"role": "user"|"assistant", "content": str}]. Returns the `qa ask --json` object,
         or {"error": message} for a question that cannot be taken."""
         try:
-            return assistant.ask(question, history or [], mode=mode or None).to_dict()
+            answer = assistant.ask(question, history or [], mode=mode or None)
+            out = answer.to_dict()
+            iid = log_answer(answer, len(history or []), new_id())
+            if iid:
+                out["interaction_id"] = iid  # for /rate
+            return out
         except InputError as exc:
             return {"error": str(exc)}
         except QAError as exc:
             return {"error": str(exc)}
 
-    def respond(message, chat, turns, mode, lang_choice):
+    def respond(message, chat, turns, mode, lang_choice, convo):
         lang = LANG_CHOICES.get(lang_choice, "en")
         chat = list(chat or [])
         turns = list(turns or [])
+        # convo: this browser session's random conversation id, and which logged answer each bubble is
+        convo = {"id": (convo or {}).get("id") or new_id(), "ids": dict((convo or {}).get("ids", {}))}
         try:
             answer = assistant.ask(message, turns, mode=mode or None)
         except QAError as exc:
             shown = message if isinstance(message, str) and message.strip() else "…"
             chat += [{"role": "user", "content": escape_md(shown[:500])},
                      {"role": "assistant", "content": escape_md(str(exc))}]
-            return chat, "", turns, sources_html(None, assistant, lang)
+            return chat, "", turns, sources_html(None, assistant, lang), convo
+        iid = log_answer(answer, len(turns), convo["id"])
         chat += [{"role": "user", "content": escape_md(answer.question)},
                  {"role": "assistant", "content": answer_markdown(answer)}]
+        if iid:
+            convo["ids"][len(chat) - 1] = iid
         turns += [{"role": "user", "content": answer.question}, {"role": "assistant", "content": answer.text}]
-        return chat, "", turns[-12:], sources_html(answer, assistant, answer.lang)
+        return chat, "", turns[-12:], sources_html(answer, assistant, answer.lang), convo
+
+    def rate(interaction_id: str, rating: str = "", comment: str = "") -> dict:
+        """Rate a logged answer (the `interaction_id` that /ask returns): rating "up", "down",
+        or "" to clear it, with an optional short comment (500 characters at most). Returns
+        {"status": "saved"|"queued"|"refused", "message": str}."""
+        if recorder is None:
+            return {"status": "refused", "message": "ratings are off on this server (QA_LOG=0)"}
+        if rating not in ("up", "down", ""):
+            return {"status": "refused", "message": "rating must be 'up', 'down' or ''"}
+        outcome = recorder.rate(str(interaction_id), rating or None, comment or None)
+        return {"status": outcome.status, "message": outcome.message}
+
+    def feedback_note(outcome, lang: str, saved_key: str) -> str:
+        F = FEEDBACK[lang]
+        if outcome.status == "saved":
+            return F[saved_key]
+        if outcome.status == "queued":
+            return F["queued"]
+        return F["refused"].format(why=outcome.message)
+
+    def on_like(convo, lang_choice, data: gr.LikeData):
+        """👍/👎 on a bubble: store it against the logged answer; offer the comment box."""
+        lang = LANG_CHOICES.get(lang_choice, "en")
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        iid = (convo or {}).get("ids", {}).get(index)
+        if iid is None or recorder is None:
+            return FEEDBACK[lang]["unrated"], gr.update(visible=False), None
+        rating = {True: "up", False: "down"}.get(data.liked)  # "" when a thumb is clicked off
+        outcome = recorder.rate(iid, rating)
+        note = feedback_note(outcome, lang, rating or "cleared")
+        return escape_md(note), gr.update(visible=rating is not None and outcome.status != "refused"), iid
+
+    def on_comment(comment, rated, lang_choice):
+        lang = LANG_CHOICES.get(lang_choice, "en")
+        if recorder is None or not rated or not (comment or "").strip():
+            return "", gr.update(), comment
+        outcome = recorder.rate(rated, None, comment.strip()[:500])
+        return escape_md(feedback_note(outcome, lang, "comment")), gr.update(visible=False), ""
 
     def relabel(lang_choice):
         L = LABELS[LANG_CHOICES.get(lang_choice, "en")]
@@ -159,7 +248,13 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             lang_radio = gr.Radio(list(LANG_CHOICES), value="English", label="Language / Idioma",
                                   elem_id="qa-lang", scale=0, min_width=180)
         chatbot = gr.Chatbot(label=LABELS["en"]["chat"], elem_id="qa-chat", height=420,
-                             sanitize_html=True, render_markdown=True, feedback_options=None)
+                             sanitize_html=True, render_markdown=True,
+                             feedback_options=("Like", "Dislike") if recorder else None)
+        rating_note = gr.Markdown("", elem_id="qa-rating-note")
+        with gr.Row(visible=False) as comment_row:
+            comment = gr.Textbox(label=FEEDBACK["en"]["box"], placeholder=FEEDBACK["en"]["placeholder"],
+                                 max_length=500, lines=1, scale=5, elem_id="qa-comment")
+            comment_send = gr.Button(FEEDBACK["en"]["send"], size="sm", scale=1, elem_id="qa-comment-send")
         with gr.Row():
             box = gr.Textbox(label=LABELS["en"]["box"], placeholder=LABELS["en"]["placeholder"], lines=1,
                              max_lines=4, scale=5, elem_id="qa-question", autofocus=True)
@@ -174,9 +269,11 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             mode = gr.Dropdown(["hybrid", "bm25", "dense"], value=settings.mode if settings.mode in
                                ("hybrid", "bm25", "dense") else "hybrid", label="mode", scale=0, min_width=140)
         turns = gr.State([])
+        convo = gr.State({})
+        rated = gr.State(None)  # the logged answer the comment box belongs to
 
-        inputs = [box, chatbot, turns, mode, lang_radio]
-        outputs = [chatbot, box, turns, sources]
+        inputs = [box, chatbot, turns, mode, lang_radio, convo]
+        outputs = [chatbot, box, turns, sources, convo]
         send.click(respond, inputs, outputs, api_visibility="private")
         box.submit(respond, inputs, outputs, api_visibility="private")
         clear.click(lambda lc: ([], [], sources_html(None, assistant, LANG_CHOICES.get(lc, "en"))),
@@ -184,19 +281,89 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         lang_radio.change(relabel, [lang_radio], [title, box, send, clear, ex_en, ex_es, chatbot, sources],
                           api_visibility="private")
         demo.load(ui_language, None, lang_radio, api_visibility="private")
+        chatbot.like(on_like, [convo, lang_radio], [rating_note, comment_row, rated], api_visibility="private")
+        comment_send.click(on_comment, [comment, rated, lang_radio], [rating_note, comment_row, comment],
+                           api_visibility="private")
+        comment.submit(on_comment, [comment, rated, lang_radio], [rating_note, comment_row, comment],
+                       api_visibility="private")
+        clear.click(lambda: ({}, "", gr.update(visible=False)), None, [convo, rating_note, comment_row],
+                    api_visibility="private")
+        lang_radio.change(lambda lc: (gr.update(label=FEEDBACK[LANG_CHOICES.get(lc, "en")]["box"],
+                                                placeholder=FEEDBACK[LANG_CHOICES.get(lc, "en")]["placeholder"]),
+                                      gr.update(value=FEEDBACK[LANG_CHOICES.get(lc, "en")]["send"])),
+                          [lang_radio], [comment, comment_send], api_visibility="private")
         gr.api(ask, api_name="ask")
+        gr.api(rate, api_name="rate")
     return demo
 
 
-def launch(assistant: Assistant, host: str, port: int, block: bool = True, **kwargs):
-    demo = build_app(assistant)
+class Running:
+    """A server running in a background thread; ``close()`` stops it, then runs ``on_close``."""
+
+    def __init__(self, server, thread: threading.Thread, on_close=None):
+        self.server, self.thread, self.on_close = server, thread, on_close
+
+    def close(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+        if self.on_close is not None:
+            self.on_close()
+
+
+def start_server(app, host: str, port: int, on_close=None) -> Running:
+    """Serve an ASGI app with uvicorn in a background thread; return once it accepts connections."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="qa-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise QAError(f"the web server did not start on {host}:{port}: is the port in use? Pass --port")
+        time.sleep(0.05)
+    return Running(server, thread, on_close)
+
+
+def launch(assistant: Assistant, host: str, port: int, block: bool = True, recorder: Recorder | None = None,
+           **kwargs):
+    """Serve the chat at / and the staff review site at /staff on one port.
+    ``recorder``: where answers and ratings go (default: the log the settings name, or
+    none with QA_LOG=0). With ``block=False`` returns a :class:`Running` at once."""
+    import uvicorn
+    from fastapi import FastAPI
+
+    settings = assistant.settings
+    if recorder is None:
+        recorder = Recorder.from_settings(settings)
+    demo = build_app(assistant, recorder)
     demo.queue(default_concurrency_limit=kwargs.pop("concurrency", 8))
-    demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, show_error=False,
-                quiet=not block, css=CSS, footer_links=[], **kwargs)
-    return demo
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    # staff routes first: the chat is mounted at / and would otherwise take every path
+    site = StaffSite(settings, recorder.store if recorder else Store.from_settings(settings), assistant.index.docs,
+                     kinds={(c.doc, c.start, c.end): c.kind for c in assistant.index.chunks}, recorder=recorder)
+    app.include_router(site.router())
+    gr.mount_gradio_app(app, demo, path="/", server_name=host, server_port=port, show_error=False, css=CSS,
+                        footer_links=[], **kwargs)
+    on_close = recorder.close if recorder is not None else None
+    if block:
+        try:
+            uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning")).run()
+        finally:
+            if on_close is not None:
+                on_close()
+        return None
+    return start_server(app, host, port, on_close)
 
 
 def serve(settings: Settings) -> None:
     assistant = Assistant(settings)
-    print(f"qa: chat ready on http://{settings.host}:{settings.port}", flush=True)
+    try:
+        staff = "" if Accounts(settings.staff_users_path).users() else f" ({OFF_MESSAGE})"
+    except QAError as exc:
+        staff = f" ({exc})"
+    log = f"answers logged to {settings.data_dir}" if settings.log_enabled else "logging off (QA_LOG=0)"
+    print(f"qa: chat ready on http://{settings.host}:{settings.port}, staff review on "
+          f"http://{settings.host}:{settings.port}/staff{staff}; {log}", flush=True)
     launch(assistant, settings.host, settings.port)

@@ -14,6 +14,7 @@ import click
 from . import __version__
 from .config import MODES, SIGNALS, Settings
 from .errors import QAError
+from .store import EXPORT_FORMATS, RATING_FILTERS
 
 MODE_HELP = f"retrieval mode: {', '.join(MODES)}, or signals joined by '+' ({'+'.join(SIGNALS)})"
 
@@ -256,6 +257,228 @@ def calibrate(dev_set, report_set, mode, cost):
     if test.exists():
         runs = benchmark(assistant, {test.stem: load_set(test, docs)}, modes)
         click.echo(f"\non {test.name} with these thresholds:\n" + render_text(table(runs)))
+
+
+# ------------------------------------------------------------------ the log and staff accounts
+
+
+def _parse_day(ctx, param, value):
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD") from exc
+
+
+@cli.group(name="log")
+def log_group():
+    """The interaction log: every answer the chat gave, its rating and staff verdict
+    (QA_HOME/log.db, default data/log.db).
+
+    \b
+    Examples:
+        qa log export --format csv --out answers.csv
+        qa log export --format jsonl --rating down --unreviewed
+        qa log purge --older-than 90
+    """
+
+
+@log_group.command(name="export")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="csv", show_default=True,
+              help="CSV (one row an answer, citations as JSON text) or JSONL (one object a line)")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="file to write (default: standard output)")
+@click.option("--since", callback=_parse_day, metavar="YYYY-MM-DD", help="answers from this day on (UTC)")
+@click.option("--until", callback=_parse_day, metavar="YYYY-MM-DD", help="answers up to this day (UTC)")
+@click.option("--rating", type=click.Choice(RATING_FILTERS), default="any", show_default=True,
+              help="up, down, rated (either), none (not rated)")
+@click.option("--declined/--answered", default=None, help="only declined answers, or only the others")
+@click.option("--lang", type=click.Choice(["en", "es"]), help="question language")
+@click.option("--unreviewed", is_flag=True, help="only answers without a staff verdict")
+@click.option("--search", default="", help="text in the question, answer, comment or note")
+@handle_errors
+def log_export(fmt, out, since, until, rating, declined, lang, unreviewed, search):
+    """Export logged answers with their ratings and verdicts, newest first.
+
+    \b
+    Example:
+        qa log export --format jsonl --out answers.jsonl
+    """
+    from .store import Filter, Store, export_text
+
+    store = Store.from_settings(Settings.from_env())
+    entries = store.search(Filter(since=since, until=until, rating=rating, declined=declined, lang=lang or "",
+                                  unreviewed=unreviewed, text=search))
+    text = export_text(entries, fmt)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise QAError(f"cannot write {out}: {exc.strerror}") from exc
+    click.echo(f"{len(entries)} answer(s) written to {out}", err=True)
+
+
+@log_group.command(name="purge")
+@click.option("--older-than", "days", type=click.IntRange(min=0), required=True, metavar="DAYS",
+              help="delete answers logged more than DAYS days ago (with their ratings and verdicts)")
+@handle_errors
+def log_purge(days):
+    """Delete old answers from the log. QA_LOG_RETENTION_DAYS does the same while `qa serve` runs.
+
+    \b
+    Example:
+        qa log purge --older-than 90
+    """
+    from .store import Store
+
+    store = Store.from_settings(Settings.from_env())
+    n = store.purge(days)
+    click.echo(f"deleted {n} answer(s) older than {days} day(s) from {store.path}")
+
+
+@cli.group(name="staff")
+def staff_group():
+    """Staff accounts for the review page at /staff (hashed passwords in QA_HOME/staff_users.json,
+    or the file QA_STAFF_USERS names). Without an account the page is off.
+
+    \b
+    Example:
+        qa staff add-user alice
+    """
+
+
+@staff_group.command(name="add-user")
+@click.argument("name")
+@click.option("--replace", is_flag=True, help="set a new password for an existing account")
+@handle_errors
+def staff_add_user(name, replace):
+    """Add a staff account; asks for the password twice, without showing it.
+
+    \b
+    Example:
+        qa staff add-user alice
+    """
+    from .staff import add_user
+
+    path = Settings.from_env().staff_users_path
+    password = click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password")
+    add_user(path, name, password, replace=replace)
+    click.echo(f"{name} can now log in at /staff (accounts in {path})")
+
+
+@staff_group.command(name="remove-user")
+@click.argument("name")
+@handle_errors
+def staff_remove_user(name):
+    """Remove a staff account; its open sessions end at their next request.
+
+    \b
+    Example:
+        qa staff remove-user alice
+    """
+    from .staff import remove_user
+
+    path = Settings.from_env().staff_users_path
+    remove_user(path, name)
+    click.echo(f"removed {name} from {path}")
+
+
+@staff_group.command(name="list-users")
+@handle_errors
+def staff_list_users():
+    """List the staff account names.
+
+    \b
+    Example:
+        qa staff list-users
+    """
+    from .staff import load_users
+
+    path = Settings.from_env().staff_users_path
+    names = sorted(load_users(path))
+    click.echo("\n".join(names) if names else f"no staff accounts in {path}: add one with `qa staff add-user NAME`")
+
+
+@cli.command()
+@mode_option("hybrid")
+@click.option("--set", "sets", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="question set (JSONL); repeatable (default: eval/dev.jsonl and eval/test.jsonl)")
+@click.option("--repeat", type=click.IntRange(1, 20), default=1, show_default=True, help="passes over the set")
+@click.option("--no-cold", is_flag=True, help="skip the cold start and build measurements (fresh processes)")
+@click.option("--scale", default=None, metavar="N,N,...",
+              help="instead: the scale curve over synthetic corpora of these numbers of passages")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="also write the figures (bench.json or scale.json, tables, scale.png) here")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+@handle_errors
+def bench(mode, sets, repeat, no_cold, scale, out, quiet):
+    """Time a question stage by stage against the bare query encoding (the floor), with
+    cold start, build time and memory; or, with --scale, size and speed at scale.
+
+    \b
+    Examples:
+        qa bench
+        qa bench --scale 1000,10000,100000 --out runs/scale
+    """
+    import os
+
+    from . import bench as b
+    from .corpus import load_corpus
+    from .evalset import load_set
+    from .evaluate import _bar, default_sets, render_markdown, render_text
+
+    settings = Settings.from_env()
+    docs = load_corpus(settings.corpus_dir)
+    paths = list(sets) or default_sets(settings.root)
+    if not paths:
+        raise QAError("no question set: pass --set FILE (JSONL, see the README)")
+    items = [it for p in paths for it in load_set(p, docs)]
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+    click.echo(f"load average: {b.load_average()} on {os.cpu_count()} cores")
+    if scale:
+        try:
+            sizes = [int(x.replace("_", "")) for x in scale.split(",") if x.strip()]
+        except ValueError as exc:
+            raise QAError(f"--scale takes numbers of passages separated by commas, not {scale!r}") from exc
+        points = b.run_scale(sizes, [it.question for it in items], log=lambda m: click.echo(m, err=True))
+        size, query = b.scale_tables(points)
+        click.echo(f"vectors: real encoding timed on a {b.SAMPLE}-passage sample (encode s is estimated from its "
+                   "rate); the other vectors are noisy copies of the sample's (see qa.bench)")
+        click.echo(render_text(size) + "\n\n" + render_text(query))
+        if out:
+            (out / "scale.json").write_text(json.dumps(points, indent=2), encoding="utf-8")
+            (out / "scale.md").write_text(render_markdown(size) + "\n\n" + render_markdown(query) + "\n",
+                                          encoding="utf-8")
+            click.echo(f"plot: {b.plot_scale(points, out / 'scale.png')}")
+        return
+    from .assistant import Assistant
+
+    assistant = Assistant(settings)
+    run = b.run_stages(assistant, items, mode, repeat, progress=_bar("bench", not quiet))
+    rows = run.table()
+    click.echo(render_text(rows))
+    click.echo(f"\nend to end / floor (p50): {run.ratio():.2f}  ({len(run.rows)} questions, mode {mode})")
+    report = {"mode": mode, "questions": len(run.rows), "ratio_p50": run.ratio(), "stages": rows,
+              "load_average": b.load_average()}
+    if not no_cold:
+        cold, built = b.cold_start(items[0].question), b.build_time()
+        report.update(cold=cold, build=built)
+        click.echo(f"cold start: {cold['process_to_answer_s']:.1f}s from process start to first answer "
+                   f"(imports {cold['import_s']:.1f}s, index and models {cold['load_s']:.1f}s, "
+                   f"first answer {cold['first_answer_s']:.2f}s); peak memory {cold['peak_rss_mb']:.0f} MB")
+        click.echo(f"index build: {built['build_s']:.1f}s for {built['chunks']} passages and {built['sentences']} "
+                   f"sentences with the real models; {built['rebuild_unchanged_s']:.1f}s when nothing changed; "
+                   f"peak memory {built['peak_rss_mb']:.0f} MB")
+    report["bench_peak_rss_mb"] = b.peak_rss_mb()
+    click.echo(f"this process (warm, after the run): peak memory {report['bench_peak_rss_mb']:.0f} MB")
+    if out:
+        (out / "bench.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+        (out / "bench.md").write_text(render_markdown(rows) + "\n", encoding="utf-8")
 
 
 def main():
