@@ -1,19 +1,21 @@
-"""Retrievers. Every one answers ``search(query, k) -> list[Hit]``; the hybrid fuses
-any set of them and keeps each signal's rank and score on the hit."""
+"""Retrievers. Every one answers ``search(query, k, doc=None) -> list[Hit]``; the hybrid
+fuses any set of them and keeps each signal's rank and score on the hit. ``doc`` limits
+the search to one document of the corpus (its passages are one run of index rows);
+without it, a question that names one document's country searches that document."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
-from rank_bm25 import BM25Okapi
 
+from .bm25 import DEFAULT_BACKEND, RankBM25, top_k
 from .config import Settings
 from .corpus import Chunk
 from .fusion import FUSIONS
 from .index import Index
 from .lang import detect_language
-from .text import tokenize
+from .text import query_tokens, tokenize
 
 # how deep each signal looks before fusion: fusing only the top k loses passages
 # that one signal ranks k+1 and the others rank first
@@ -41,24 +43,34 @@ class Hit:
 
 
 class BM25Retriever:
+    """BM25 over the passages' tokens; ``backend`` is one of ``qa.bm25.BACKENDS``
+    (both rank alike; ``bm25s`` is the fast one, see ``qa bench --scale``)."""
+
     name = "bm25"
 
-    def __init__(self, index: Index, k1: float = 1.2, b: float = 0.75):
+    def __init__(self, index: Index, backend: str = DEFAULT_BACKEND):
         self.index = index
-        # rank-bm25 divides by zero on an empty corpus; an index always holds passages
-        self.bm25 = BM25Okapi(index.bm25_tokens, k1=k1, b=b)
+        if backend == "bm25s":
+            self.bm25 = index.bm25_sparse()
+        elif backend == "rank-bm25":
+            # rank-bm25 divides by zero on an empty corpus; an index always holds passages
+            self.bm25 = RankBM25(index.bm25_tokens)
+        else:
+            from .bm25 import BACKENDS
+            raise ValueError(f"unknown BM25 backend {backend!r}: use one of {', '.join(BACKENDS)}")
+        self.backend = backend
 
     def scores(self, query: str) -> np.ndarray:
-        terms = tokenize(query, detect_language(query))
+        terms = query_tokens(query, detect_language(query))
         if not terms:
             return np.zeros(len(self.index.chunks))
-        return np.asarray(self.bm25.get_scores(terms), dtype=np.float64)
+        return self.bm25.get_scores(terms)
 
-    def search(self, query: str, k: int = 10) -> list[Hit]:
+    def search(self, query: str, k: int = 10, doc: str | None = None) -> list[Hit]:
+        lo, hi = self.index.doc_range(doc or self.index.route(query))
         scores = self.scores(query)
-        order = np.argsort(-scores, kind="stable")[:k]
         return [Hit(self.index.chunks[i], float(scores[i]), int(i), {self.name: SignalHit(r, float(scores[i]))})
-                for r, i in enumerate(order, start=1) if scores[i] > 0]
+                for r, i in enumerate(top_k(scores, k, lo, hi), start=1)]
 
 
 class DenseRetriever:
@@ -68,11 +80,19 @@ class DenseRetriever:
         self.encoder = index.encoder(signal)
         self.faiss = index.faiss[signal]
 
-    def search(self, query: str, k: int = 10) -> list[Hit]:
+    def search(self, query: str, k: int = 10, doc: str | None = None) -> list[Hit]:
         if not query.strip():
             return []
-        q = self.encoder.encode_query(query)
-        scores, ids = self.faiss.search(q[None, :], min(k, self.faiss.ntotal))
+        return self.search_vector(self.encoder.encode_query(query), k, doc or self.index.route(query))
+
+    def search_vector(self, q: np.ndarray, k: int = 10, doc: str | None = None) -> list[Hit]:
+        """The nearest passages to an encoded query (the FAISS part of ``search``)."""
+        lo, hi = self.index.doc_range(doc)
+        params = None
+        if (lo, hi) != (0, self.faiss.ntotal):
+            import faiss
+            params = faiss.SearchParameters(sel=faiss.IDSelectorRange(lo, hi))
+        scores, ids = self.faiss.search(q[None, :], min(k, hi - lo), params=params)
         return [Hit(self.index.chunks[i], float(s), int(i), {self.name: SignalHit(r, float(s))})
                 for r, (s, i) in enumerate(zip(scores[0], ids[0]), start=1) if i >= 0]
 
@@ -96,9 +116,10 @@ class HybridRetriever:
         w = {r.name: float(table.get(r.name, 1.0)) for r in self.retrievers}
         return w if any(w.values()) else {name: 1.0 for name in w}
 
-    def search(self, query: str, k: int = 10) -> list[Hit]:
+    def search(self, query: str, k: int = 10, doc: str | None = None) -> list[Hit]:
         weights = self.weights_for(query)
-        per_signal = {r.name: r.search(query, max(k, self.depth)) for r in self.retrievers if weights[r.name] > 0}
+        per_signal = {r.name: r.search(query, max(k, self.depth), doc) for r in self.retrievers
+                      if weights[r.name] > 0}
         if len(per_signal) == 1:
             return next(iter(per_signal.values()))[:k]
         rankings = {name: [(h.position, h.score) for h in hits] for name, hits in per_signal.items()}
@@ -119,6 +140,7 @@ class Retrievers:
         self.index = index
         self.settings = settings
         self._single: dict[str, object] = {}
+        self._modes: dict[str, object] = {}
 
     def single(self, signal: str):
         if signal not in self._single:
@@ -136,5 +158,7 @@ class Retrievers:
         signals = self.settings.signals(mode)
         if len(signals) == 1:
             return self.single(signals[0])
-        return HybridRetriever([self.single(s) for s in signals], self.settings.fusion, self.settings.rrf_k,
-                               self.settings.fusion_weights)
+        if signals not in self._modes:
+            self._modes[signals] = HybridRetriever([self.single(s) for s in signals], self.settings.fusion,
+                                                   self.settings.rrf_k, self.settings.fusion_weights)
+        return self._modes[signals]
