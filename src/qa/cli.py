@@ -89,14 +89,16 @@ def _read_question(question: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 @click.option("--history", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help='JSON file with earlier turns: [{"role": "user", "content": "..."}, ...]')
+@click.option("--doc", default=None, help="answer from this document only (its path under corpus/, e.g. mexico.txt)")
 @handle_errors
-def ask(question, mode, k, as_json, history):
+def ask(question, mode, k, as_json, history, doc):
     """Answer QUESTION from the profile ('-' reads it from standard input).
 
     \b
     Examples:
         qa ask "How many mobile subscribers does Mexico have?"
         qa ask "¿Dónde denuncio contenido ilegal en internet?" --json
+        qa ask "What is the age of consent?" --doc mexico.txt
     """
     from .assistant import Assistant
 
@@ -107,7 +109,7 @@ def ask(question, mode, k, as_json, history):
         except ValueError as exc:
             raise QAError(f"{history} is not JSON: {exc}") from exc
     assistant = Assistant(Settings.from_env(mode=mode))
-    answer = assistant.ask(_read_question(question), turns, mode=mode, k=k)
+    answer = assistant.ask(_read_question(question), turns, mode=mode, k=k, doc=doc)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
         return
@@ -401,6 +403,84 @@ def staff_list_users():
     path = Settings.from_env().staff_users_path
     names = sorted(load_users(path))
     click.echo("\n".join(names) if names else f"no staff accounts in {path}: add one with `qa staff add-user NAME`")
+
+
+@cli.command()
+@mode_option("hybrid")
+@click.option("--set", "sets", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="question set (JSONL); repeatable (default: eval/dev.jsonl and eval/test.jsonl)")
+@click.option("--repeat", type=click.IntRange(1, 20), default=1, show_default=True, help="passes over the set")
+@click.option("--no-cold", is_flag=True, help="skip the cold start and build measurements (fresh processes)")
+@click.option("--scale", default=None, metavar="N,N,...",
+              help="instead: the scale curve over synthetic corpora of these numbers of passages")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="also write the figures (bench.json or scale.json, tables, scale.png) here")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+@handle_errors
+def bench(mode, sets, repeat, no_cold, scale, out, quiet):
+    """Time a question stage by stage against the bare query encoding (the floor), with
+    cold start, build time and memory; or, with --scale, size and speed at scale.
+
+    \b
+    Examples:
+        qa bench
+        qa bench --scale 1000,10000,100000 --out runs/scale
+    """
+    import os
+
+    from . import bench as b
+    from .corpus import load_corpus
+    from .evalset import load_set
+    from .evaluate import _bar, default_sets, render_markdown, render_text
+
+    settings = Settings.from_env()
+    docs = load_corpus(settings.corpus_dir)
+    paths = list(sets) or default_sets(settings.root)
+    if not paths:
+        raise QAError("no question set: pass --set FILE (JSONL, see the README)")
+    items = [it for p in paths for it in load_set(p, docs)]
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+    click.echo(f"load average: {b.load_average()} on {os.cpu_count()} cores")
+    if scale:
+        try:
+            sizes = [int(x.replace("_", "")) for x in scale.split(",") if x.strip()]
+        except ValueError as exc:
+            raise QAError(f"--scale takes numbers of passages separated by commas, not {scale!r}") from exc
+        points = b.run_scale(sizes, [it.question for it in items], log=lambda m: click.echo(m, err=True))
+        size, query = b.scale_tables(points)
+        click.echo(f"vectors: real encoding timed on a {b.SAMPLE}-passage sample (encode s is estimated from its "
+                   "rate); the other vectors are noisy copies of the sample's (see qa.bench)")
+        click.echo(render_text(size) + "\n\n" + render_text(query))
+        if out:
+            (out / "scale.json").write_text(json.dumps(points, indent=2), encoding="utf-8")
+            (out / "scale.md").write_text(render_markdown(size) + "\n\n" + render_markdown(query) + "\n",
+                                          encoding="utf-8")
+            click.echo(f"plot: {b.plot_scale(points, out / 'scale.png')}")
+        return
+    from .assistant import Assistant
+
+    assistant = Assistant(settings)
+    run = b.run_stages(assistant, items, mode, repeat, progress=_bar("bench", not quiet))
+    rows = run.table()
+    click.echo(render_text(rows))
+    click.echo(f"\nend to end / floor (p50): {run.ratio():.2f}  ({len(run.rows)} questions, mode {mode})")
+    report = {"mode": mode, "questions": len(run.rows), "ratio_p50": run.ratio(), "stages": rows,
+              "load_average": b.load_average()}
+    if not no_cold:
+        cold, built = b.cold_start(items[0].question), b.build_time()
+        report.update(cold=cold, build=built)
+        click.echo(f"cold start: {cold['process_to_answer_s']:.1f}s from process start to first answer "
+                   f"(imports {cold['import_s']:.1f}s, index and models {cold['load_s']:.1f}s, "
+                   f"first answer {cold['first_answer_s']:.2f}s); peak memory {cold['peak_rss_mb']:.0f} MB")
+        click.echo(f"index build: {built['build_s']:.1f}s for {built['chunks']} passages and {built['sentences']} "
+                   f"sentences with the real models; {built['rebuild_unchanged_s']:.1f}s when nothing changed; "
+                   f"peak memory {built['peak_rss_mb']:.0f} MB")
+    report["bench_peak_rss_mb"] = b.peak_rss_mb()
+    click.echo(f"this process (warm, after the run): peak memory {report['bench_peak_rss_mb']:.0f} MB")
+    if out:
+        (out / "bench.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+        (out / "bench.md").write_text(render_markdown(rows) + "\n", encoding="utf-8")
 
 
 @cli.command()

@@ -248,7 +248,7 @@ def threshold_curve(records: list[Record]) -> list[dict]:
     return [_decline_rates(records, t) for t in cuts]
 
 
-def choose_threshold(records: list[Record], answerable_cost: float = 2.0) -> dict:
+def choose_threshold(records: list[Record], answerable_cost: float = 3.0) -> dict:
     """The threshold that best trades declining unanswerable items against wrongly
     declining answerable ones; refusing a question the profile answers costs
     ``answerable_cost`` times more. Ties go to the lowest threshold (fewer refusals)."""
@@ -466,7 +466,7 @@ def benchmark(assistant, sets: dict[str, list[Item]], modes: list[str], k: int =
 
 
 def calibrate(assistant, items: list[Item], modes: list[str], set_name: str = "dev",
-              answerable_cost: float = 2.0, progress: bool = True) -> dict:
+              answerable_cost: float = 3.0, progress: bool = True) -> dict:
     """Choose each mode's decline threshold, per question language, on ``items`` and
     return what to store. Scores are not comparable across languages (a Spanish question
     shares few words with the English profile), so each language gets its own threshold."""

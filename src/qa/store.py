@@ -396,12 +396,11 @@ def _classify(exc: Exception, path: Path, doing: str) -> StoreError:
     if isinstance(exc, sqlite3.IntegrityError):
         return StoreError(f"cannot {doing}: {exc}")
     code = getattr(exc, "sqlite_errorcode", None)
-    if isinstance(exc, OSError) or (isinstance(exc, sqlite3.OperationalError)
-                                    and (code is None or code & 0xFF in _RETRYABLE)):
+    if isinstance(exc, OSError) or (code is not None and code & 0xFF in _RETRYABLE):
         why = str(getattr(exc, "strerror", None) or exc)
-        hint = {5: "another program holds it; it is retried", 6: "another program holds it; it is retried",
-                8: f"make {path.parent} writable", 13: "free some disk space"}.get((code or 0) & 0xFF,
-                                                                                f"check that {path.parent} is writable")
+        busy = "another program is writing to it; try again in a moment"
+        hint = {5: busy, 6: busy, 8: f"make {path.parent} writable", 13: "free some disk space"}.get(
+            (code or 0) & 0xFF, f"check that {path.parent} is writable")
         return StoreBusyError(f"cannot {doing} in {path} ({why}): {hint}")
     return StoreError(f"cannot {doing} in {path}: {exc}")
 
