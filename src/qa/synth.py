@@ -1,0 +1,110 @@
+"""Synthetic country profiles, for measuring speed and size at scale and for tests with
+more than one document.
+
+Every synthetic profile is the real profile's text with the country's name (and its
+adjective) replaced by an invented one, a few local names (a state, institutions)
+replaced by invented words, and every figure changed: counts keep their number of digits
+and their separators, percentages stay percentages, years move by a few years and stay
+years. The structure that the chunker reads (statistics, year-led timeline paragraphs,
+organization and research entries, penal-code articles) is untouched, so each profile
+chunks into as many passages as the real one. The contents are made up: nothing in them
+is a fact about any country. Each file's ``.meta.json`` says so (``"synthetic": true``).
+
+Written only to a folder the caller names (a run or temporary folder), never into the
+project's ``corpus/``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import QAError
+
+_ONSETS = ("b", "c", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "dr", "kr", "tr", "st")
+_VOWELS = ("a", "e", "i", "o", "u", "ia", "ei", "ou")
+_ENDINGS = ("ria", "nia", "land", "via", "stan", "mora", "dor", "ssa", "lia", "ndia")
+
+# the real profile's country and some of its local names; counterparts are invented per profile
+COUNTRY_NAMES = (("México", "name"), ("Mexico", "name"), ("Mexican", "adjective"))
+LOCAL_NAMES = ("Sonora", "Proacceso", "Telefónica", "UNAM", "COMECyT", "CENETIC", "Televisa", "Slim")
+
+_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(%?)(?![\w])")
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str  # the invented country
+    path: Path
+    seed: int
+
+
+def invented_name(rng: random.Random) -> str:
+    syllables = "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) for _ in range(rng.randint(1, 2)))
+    return (syllables + rng.choice(_ENDINGS)).capitalize()
+
+
+def _figure(match: re.Match, rng: random.Random) -> str:
+    digits, percent = match.group(1), match.group(2)
+    if percent:
+        return f"{rng.uniform(1, 99):.1f}%" if "." in digits else f"{rng.randint(1, 99)}%"
+    plain = digits.replace(",", "")
+    if "." in plain:
+        whole, frac = plain.split(".")
+        return f"{rng.randint(1, 10 ** len(whole) - 1)}.{rng.randint(0, 10 ** len(frac) - 1):0{len(frac)}d}"
+    value = int(plain)
+    if 1950 <= value <= 2030 and "," not in digits:  # a year stays a year
+        return str(value + rng.randint(-3, 3))
+    if value < 10:
+        return str(rng.randint(1, 9))
+    new = rng.randint(10 ** (len(plain) - 1), 10 ** len(plain) - 1)
+    return f"{new:,}" if "," in digits else str(new)
+
+
+def synthesize(template: str, seed: int) -> tuple[str, str]:
+    """One synthetic profile from the real profile's text: (country name, text)."""
+    rng = random.Random(seed)
+    name = invented_name(rng)
+    adjective = name + ("n" if name.endswith("a") else "ian")
+    text = template
+    for real, kind in COUNTRY_NAMES:
+        text = text.replace(real, name if kind == "name" else adjective)
+    for real in LOCAL_NAMES:
+        text = re.sub(rf"\b{re.escape(real)}\b", invented_name(rng), text)
+    # "Article 202bis" keeps its number: article labels are how the penal code is cited
+    text = re.sub(r"(Article \d+\w*)|" + _NUMBER.pattern,
+                  lambda m: m.group(1) or _figure(re.match(_NUMBER.pattern, m.group(0)), rng), text)
+    return name, text
+
+
+def write_profiles(template_path: Path, out_dir: Path, count: int, seed: int = 0,
+                   forbidden: Path | None = None) -> list[Profile]:
+    """Write ``count`` synthetic profiles (``.txt`` and ``.meta.json``) into ``out_dir``.
+    ``forbidden`` (the project's corpus folder) is refused as a destination."""
+    out_dir = Path(out_dir)
+    if forbidden is not None:
+        f, o = Path(forbidden).resolve(), out_dir.resolve()
+        if o == f or f in o.parents:
+            raise QAError(f"synthetic profiles are not written into {forbidden}; give a run or temporary folder")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    template = template_path.read_text(encoding="utf-8")
+    profiles, names = [], set()
+    for i in range(count):
+        s = seed * 1_000_003 + i
+        name, text = synthesize(template, s)
+        while name in names:  # names must tell the documents apart
+            s += 7_919 * (count + 1)
+            name, text = synthesize(template, s)
+        names.add(name)
+        path = out_dir / f"synthetic-{i + 1:05d}-{name.lower()}.txt"
+        path.write_text(text, encoding="utf-8")
+        meta = {"title": f"{name}: child online safety and ICT in education (synthetic country profile)",
+                "country": name, "language": "en", "synthetic": True, "template": template_path.name, "seed": s,
+                "source": f"Synthetic: generated by qa.synth from {template_path.name} with invented names and "
+                          "figures; not a description of any real country"}
+        path.with_name(path.stem + ".meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        profiles.append(Profile(name, path, s))
+    return profiles
