@@ -159,12 +159,13 @@ def build_app(assistant: Assistant, recorder: Recorder | None = None) -> gr.Bloc
     settings = assistant.settings
     log_answer = answer_logger(assistant, recorder)
 
-    def ask(question: str, history: list[dict] | None = None, mode: str = "") -> dict:
+    def ask(question: str, history: list[dict] | None = None, mode: str = "", doc: str = "") -> dict:
         """Answer a question about the profile. `history`: earlier turns as
-        [{"role": "user"|"assistant", "content": str}]. Returns the `qa ask --json` object,
+        [{"role": "user"|"assistant", "content": str}]; `doc`: one document's path under
+        corpus/ to answer from ("" searches all). Returns the `qa ask --json` object,
         or {"error": message} for a question that cannot be taken."""
         try:
-            answer = assistant.ask(question, history or [], mode=mode or None)
+            answer = assistant.ask(question, history or [], mode=mode or None, doc=doc or None)
             out = answer.to_dict()
             iid = log_answer(answer, len(history or []), new_id())
             if iid:
@@ -175,14 +176,14 @@ def build_app(assistant: Assistant, recorder: Recorder | None = None) -> gr.Bloc
         except QAError as exc:
             return {"error": str(exc)}
 
-    def respond(message, chat, turns, mode, lang_choice, convo):
+    def respond(message, chat, turns, mode, lang_choice, convo, doc=""):
         lang = LANG_CHOICES.get(lang_choice, "en")
         chat = list(chat or [])
         turns = list(turns or [])
         # convo: this browser session's random conversation id, and which logged answer each bubble is
         convo = {"id": (convo or {}).get("id") or new_id(), "ids": dict((convo or {}).get("ids", {}))}
         try:
-            answer = assistant.ask(message, turns, mode=mode or None)
+            answer = assistant.ask(message, turns, mode=mode or None, doc=doc or None)
         except QAError as exc:
             shown = message if isinstance(message, str) and message.strip() else "…"
             chat += [{"role": "user", "content": escape_md(shown[:500])},
@@ -268,11 +269,16 @@ def build_app(assistant: Assistant, recorder: Recorder | None = None) -> gr.Bloc
             clear = gr.Button(LABELS["en"]["clear"], size="sm", elem_id="qa-clear")
             mode = gr.Dropdown(["hybrid", "bm25", "dense"], value=settings.mode if settings.mode in
                                ("hybrid", "bm25", "dense") else "hybrid", label="mode", scale=0, min_width=140)
+            # a corpus of several profiles: answer from one, or from all ("")
+            docs = assistant.index.docs
+            doc_pick = gr.Dropdown([("All documents", "")] + [(d.title or name, name) for name, d in sorted(docs.items())],
+                                   value="", label="document", visible=len(docs) > 1, scale=0, min_width=220,
+                                   elem_id="qa-doc")
         turns = gr.State([])
         convo = gr.State({})
         rated = gr.State(None)  # the logged answer the comment box belongs to
 
-        inputs = [box, chatbot, turns, mode, lang_radio, convo]
+        inputs = [box, chatbot, turns, mode, lang_radio, convo, doc_pick]
         outputs = [chatbot, box, turns, sources, convo]
         send.click(respond, inputs, outputs, api_visibility="private")
         box.submit(respond, inputs, outputs, api_visibility="private")
