@@ -100,7 +100,7 @@ def ask(question, mode, k, as_json, history, doc):
         qa ask "¿Dónde denuncio contenido ilegal en internet?" --json
         qa ask "What is the age of consent?" --doc mexico.txt
     """
-    from .assistant import Assistant
+    from .assistant import Assistant, clean_question
 
     turns = []
     if history:
@@ -108,8 +108,10 @@ def ask(question, mode, k, as_json, history, doc):
             turns = json.loads(history.read_text(encoding="utf-8"))
         except ValueError as exc:
             raise QAError(f"{history} is not JSON: {exc}") from exc
-    assistant = Assistant(Settings.from_env(mode=mode))
-    answer = assistant.ask(_read_question(question), turns, mode=mode, k=k, doc=doc)
+    settings = Settings.from_env(mode=mode)
+    text = clean_question(_read_question(question), settings.max_question_chars)  # before seconds of model loading
+    assistant = Assistant(settings)
+    answer = assistant.ask(text, turns, mode=mode, k=k, doc=doc)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
         return
