@@ -60,14 +60,23 @@ def test_second_sentence_only_when_it_covers_the_rest_of_the_question():
     c = chunk(sentences=("Facebook Users: 60,000,000", "Mobile Subscribers: 104,100,000", "Other."))
     qw = {("facebook",): 1.0, ("mobil",): 1.0, ("subscrib",): 1.0}
     cands = [Candidate(0, c, 0, 0.9, frozenset({"facebook", "user"})),
-             Candidate(0, c, 1, 0.8, frozenset({"mobil", "subscrib"})),
-             Candidate(0, c, 2, 0.85, frozenset())]
+             Candidate(0, c, 1, 0.7, frozenset({"mobil", "subscrib"})),
+             Candidate(0, c, 2, 0.6, frozenset())]
     assert [p.index for p in select_sentences(cands, qw)] == [0, 1]
     assert [p.index for p in select_sentences(cands, {("facebook",): 1.0})] == [0]
     other = chunk(sentences=("Mobile Subscribers: 104,100,000",), start=900)
-    cands[1] = Candidate(1, other, 0, 0.8, frozenset({"mobil", "subscrib"}))
+    cands[1] = Candidate(1, other, 0, 0.7, frozenset({"mobil", "subscrib"}))
     assert [p.chunk.id for p in select_sentences(cands, qw)] == ["c100"]
     assert [p.chunk.id for p in select_sentences(cands, qw, two_part=True)] == ["c100", "c900"]
+
+
+def test_sentences_of_one_passage_that_score_alike_are_both_quoted():
+    c = chunk(sentences=("One.", "Two.", "Three."))
+    cands = [Candidate(0, c, 0, 1.0, frozenset({"a"})), Candidate(0, c, 2, 0.9, frozenset({"a"})),
+             Candidate(0, c, 1, 0.5, frozenset())]
+    assert [p.index for p in select_sentences(cands, {("a",): 1.0})] == [0, 2]
+    cands[1] = Candidate(0, c, 2, 0.8, frozenset({"a"}))
+    assert [p.index for p in select_sentences(cands, {("a",): 1.0})] == [0]
 
 
 @pytest.mark.parametrize("question,two", [

@@ -97,7 +97,7 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
      re.compile(r"\b(phone|telephone|hotline number|number to call|call\b|website|web site|web page|url|e-?mail|address|telefono|numero de telefono|llamar|pagina web|sitio web|correo|direccion)", re.I),
      re.compile(r"\+?\d[\d\s().-]{6,}\d|https?://|www\.|\.(?:org|com|gob|mx|net)\b|@\w", re.I)),
     ("author",
-     re.compile(r"\b(who (wrote|writes|authored|published|produced|prepared)|author|written by|quien(es)? (escribio|escribieron|publico|publicaron|elaboro|hizo)|autor)", re.I),
+     re.compile(r"\b(who (wrote|writes|authored|published|produced|prepared)|which \w+ (wrote|published|produced|prepared)|by whom|author|written by|quien(es)? (escribio|escribieron|publico|publicaron|elaboro|hizo)|autor)", re.I),
      re.compile(r"^$")),  # matched by position (a research entry's second line), see sentence_types
     ("percent",
      re.compile(r"\b(percent|percentage|share|proportion|what part|porcentaje|por ciento|proporcion|que parte)", re.I),
@@ -233,16 +233,21 @@ def is_two_part(question: str) -> bool:
     return bool(_TWO_PART.search(fold(question)))
 
 
-def select_sentences(cands: list[Candidate], query_weights: "QueryWeights",
-                     second_ratio: float = 0.6, min_gain: float = 0.3, two_part: bool = False) -> list[Candidate]:
+def select_sentences(cands: list[Candidate], query_weights: "QueryWeights", second_ratio: float = 0.6,
+                     min_gain: float = 0.3, two_part: bool = False, tie_ratio: float = 0.88) -> list[Candidate]:
     """The best sentence, plus a second one when it covers a part of the question the
-    first leaves out and scores nearly as well: from the same passage for any question,
-    from another passage only for a question in two parts."""
+    first leaves out and scores nearly as well (from the same passage for any question,
+    from another passage only for a question in two parts), or when it is a sentence of
+    the same passage that the scores cannot tell apart from the best (quoting both is
+    more honest than guessing)."""
     if not cands:
         return []
     ranked = sorted(cands, key=lambda c: -c.score)
     best = ranked[0]
     picked = [best]
+    runner = next((c for c in ranked[1:] if c.chunk.id == best.chunk.id), None)
+    if runner is not None and best.score > 0 and runner.score >= tie_ratio * best.score:
+        return [best, runner]
     total = sum(query_weights.values())
     if total > 0:
         uncovered = {t: w for t, w in query_weights.items() if best.terms.isdisjoint(t)}
@@ -275,12 +280,12 @@ def asks_definition(question: str) -> bool:
 
 
 def expand(chunk: Chunk, indices: set[int], question_terms: set[str], title_terms: set[str],
-           definition: bool = False) -> list[int]:
+           definition: bool = False, author: bool = False) -> list[int]:
     """Sentences to quote from one chunk: the picked ones, the next one after a fragment
     or a heading, for a definition question the next one when it goes on about the same
     thing ("It consists of…"), and the entry's heading lines: an article's label, a
-    research entry's title and authors, an organization's name unless the question
-    already names it."""
+    research entry's title (and its authors when asked for, or when they are short), an
+    organization's name unless the question already names it."""
     out = set(indices)
     for i in list(indices):
         if (len(chunk.sentences[i].text) < _SHORT or is_heading(chunk, i)) and i + 1 < len(chunk.sentences) \
@@ -289,7 +294,9 @@ def expand(chunk: Chunk, indices: set[int], question_terms: set[str], title_term
         elif definition and i + 1 < len(chunk.sentences) and _CONTINUES.match(chunk.sentences[i + 1].text):
             out.add(i + 1)
     if chunk.kind == "research":
-        out |= {i for i in (0, 1) if i < len(chunk.sentences)}
+        out.add(0)
+        if len(chunk.sentences) > 1 and (author or len(chunk.sentences[1].text) <= 40):
+            out.add(1)
     elif chunk.kind == "article":
         out.add(0)
     elif chunk.kind == "organization" and chunk.title:

@@ -205,7 +205,7 @@ class Assistant:
             return self._declined(question, lang, mode, query, confidence)
         q_terms = set(query_tokens(question, lang))
         definition = asks_definition(question)
-        groups = [(chunk, expand(chunk, idx, q_terms, set(tokenize(chunk.title)), definition))
+        groups = [(chunk, expand(chunk, idx, q_terms, set(tokenize(chunk.title)), definition, wanted == "author"))
                   for chunk, idx in order_groups(picked)]
         text, citations, marks = build_answer_text(groups, lang)
         return Answer(question, text, True, lang, tuple(citations), (), confidence, mode, query, kind="answer",
