@@ -23,7 +23,7 @@ from qa.staff import (HEADERS, OFF_MESSAGE, SESSION_COOKIE, StaffSite, add_user,
 from qa.store import Recorder, Store
 
 from .conftest import ROOT
-from .test_store import CONSENT, T0, TEXT, record
+from .test_store import CONSENT, T0, TEXT, log_four, record
 
 PASSWORD = "correct horse battery"
 
@@ -196,6 +196,11 @@ def test_writes_need_the_session_token(server, site):
     assert r.status_code == 200 and (r.json()["verdict"], r.json()["reviewer"]) == ("correct", "alice")
     r = c.post(f"/staff/api/interactions/{it.id}/review", content="verdict=correct", headers=token(c))
     assert r.status_code == 415
+    r = c.post(f"/staff/api/interactions/{it.id}/review", json={"verdict": "meh"}, headers=token(c))
+    assert r.status_code == 422 and r.json()["error"].startswith("unknown verdict 'meh'")
+    r = c.post("/staff/api/interactions/feedfacefeedface/review", json={"verdict": "correct"}, headers=token(c))
+    assert r.status_code == 404 and r.json() == {
+        "error": "no logged answer has id 'feedfacefeedface' (it may have been purged)"}
 
 
 # ------------------------------------------------------------------ the pages
@@ -215,20 +220,6 @@ def test_pages_escape_questions_answers_and_comments(server, site):
         assert r.headers["content-security-policy"] == HEADERS["Content-Security-Policy"]
         assert r.headers["cache-control"] == "no-store"
     assert "&lt;b onmouseover=alert(3)&gt;bad&lt;/b&gt;" in c.get(f"/staff/i/{it.id}").text
-
-
-def log_four(store: Store):
-    a = record("What is the age of consent in Mexico?", T0)
-    b = record("¿Dónde denuncio contenido ilegal?", T0 + timedelta(days=1), lang="es")
-    c = record("What is the population of Guatemala?", T0 + timedelta(days=2), kind="declined")
-    d = record("How many laptops did Sonora get?", T0 + timedelta(days=3))
-    for it in (a, b, c, d):
-        store.log(it)
-    store.rate(a.id, "down", "too short")
-    store.rate(c.id, "down")
-    store.rate(d.id, "up")
-    store.review(a.id, "wrong_answer", "", "alice")
-    return a, b, c, d
 
 
 def test_filter_search_and_export_over_http(server, site):
@@ -261,7 +252,7 @@ def test_filter_search_and_export_over_http(server, site):
     assert r.headers["content-disposition"].startswith('attachment; filename="qa-log-')
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert [(x["id"], x["rating"], x["comment"], x["verdict"]) for x in rows] == [
-        (c.id, "down", "", ""), (a.id, "down", "too short", "wrong_answer")]
+        (c.id, "down", "", ""), (a.id, "down", "Too SHORT", "wrong_answer")]
     r = client.get("/staff/api/export?format=jsonl&lang=es")
     assert [json.loads(line)["question"] for line in r.text.splitlines()] == ["¿Dónde denuncio contenido ilegal?"]
 

@@ -151,7 +151,8 @@ def test_ratings_round_trip_a_comment_stays_with_its_rating(store):
         store.review(it.id, "meh", "", "alice")
 
 
-def test_filters_select_exactly_the_matching_answers(store):
+def log_four(store: Store) -> tuple[Interaction, ...]:
+    """Four answers on four days: English, Spanish, declined, English; rated and reviewed."""
     a = record("What is the age of consent in Mexico?", T0)
     b = record("¿Dónde denuncio contenido ilegal?", T0 + timedelta(days=1), lang="es")
     c = record("What is the population of Guatemala?", T0 + timedelta(days=2), kind="declined")
@@ -159,16 +160,22 @@ def test_filters_select_exactly_the_matching_answers(store):
     for it in (a, b, c, d):
         store.log(it)
     store.rate(a.id, "down", "Too SHORT")
-    store.rate(c.id, "up")
+    store.rate(c.id, "down")
+    store.rate(d.id, "up")
     store.review(a.id, "wrong_answer", "cites marriage age", "alice")
+    return a, b, c, d
+
+
+def test_filters_select_exactly_the_matching_answers(store):
+    a, b, c, d = log_four(store)
 
     def ids(**kw):
         return [e.interaction.id for e in store.search(Filter(**kw))]
 
     assert ids() == [d.id, c.id, b.id, a.id]  # newest first
     assert ids(since=date(2026, 3, 2), until=date(2026, 3, 3)) == [c.id, b.id]
-    assert ids(rating="down") == [a.id] and ids(rating="up") == [c.id]
-    assert ids(rating="none") == [d.id, b.id] and ids(rating="rated") == [c.id, a.id]
+    assert ids(rating="down") == [c.id, a.id] and ids(rating="up") == [d.id]
+    assert ids(rating="none") == [b.id] and ids(rating="rated") == [d.id, c.id, a.id]
     assert ids(declined=True) == [c.id] and ids(declined=False) == [d.id, b.id, a.id]
     assert ids(lang="es") == [b.id]
     assert ids(unreviewed=True) == [d.id, c.id, b.id]
@@ -177,7 +184,7 @@ def test_filters_select_exactly_the_matching_answers(store):
     assert ids(text="too short") == [a.id]  # the user's comment is searched
     assert ids(text="marriage age") == [a.id]  # and the staff note
     assert ids(limit=2, offset=1) == [c.id, b.id]
-    assert store.count(Filter(unreviewed=True, rating="none")) == 2
+    assert store.count(Filter(unreviewed=True, rating="down")) == 1
     f = Filter.parse({"since": "2026-03-02", "rating": "up", "declined": "declined", "unreviewed": "1", "q": "x"})
     assert (f.since, f.rating, f.declined, f.unreviewed, f.text) == (date(2026, 3, 2), "up", True, True, "x")
     assert Filter.parse(f.query()) == f

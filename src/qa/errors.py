@@ -53,3 +53,7 @@ class StoreBusyError(StoreError):
 
 class StaffError(QAError):
     """A staff account or a staff action that cannot be done as asked."""
+
+
+class UnknownAnswerError(StoreError):
+    """No logged answer has the id asked for (never logged, or purged)."""

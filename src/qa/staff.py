@@ -37,7 +37,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from .config import Settings
 from .corpus import Document, split_sentences
-from .errors import EvalSetError, QAError, StaffError, StoreError
+from .errors import EvalSetError, QAError, StaffError, StoreBusyError, StoreError, UnknownAnswerError
 from .evalset import CATEGORIES, LANGS, Item, load_set
 from .store import (EXPORT_FORMATS, VERDICTS, Entry, Filter, Promotion, Recorder, Store, export_text, now_utc,
                     stamp, text_hash)
@@ -615,6 +615,24 @@ def _promote_form(entry: Entry, views: Sequence[PassageView], docs: Mapping[str,
 # ------------------------------------------------------------------ the site
 
 
+class Refused(Exception):
+    """Ends a request early with this response (a refusal or a bad request)."""
+
+    def __init__(self, response: Response):
+        self.response = response
+
+
+def status_of(exc: QAError) -> int:
+    """The HTTP status for a library error on a staff write."""
+    if isinstance(exc, UnknownAnswerError):
+        return 404
+    if isinstance(exc, StoreBusyError):
+        return 503  # locked or read-only: try again later
+    if isinstance(exc, (StoreError, EvalSetError)):
+        return 422  # the request itself is wrong (unknown verdict, note too long, invalid item)
+    return 409  # not now: no verdict yet, already promoted
+
+
 def _lines(text: str) -> tuple[str, ...]:
     return tuple(x.strip() for x in (text or "").splitlines() if x.strip())
 
@@ -648,19 +666,19 @@ class StaffSite:
         def json_resp(data, status: int = 200) -> JSONResponse:
             return JSONResponse(data, status_code=status, headers=HEADERS)
 
-        class Refused(Exception):
-            def __init__(self, response):
-                self.response = response
-
-        def guard(request: Request, api: bool, write: bool = False, token: str | None = None):
-            """The session behind a request, or a refusal: 503 when no account exists, 401
-            without a valid session, 403 when a write lacks this session's token."""
+        def require_accounts(api: bool) -> None:
+            """Refuse with 503 while no account exists (or the accounts file is unreadable)."""
             try:
                 enabled = self.enabled()
             except QAError as exc:
                 raise Refused(json_resp({"error": str(exc)}, 503) if api else html_resp(page("Staff", f"<p>{e(str(exc))}</p>"), 503))
             if not enabled:
                 raise Refused(json_resp({"error": OFF_MESSAGE}, 503) if api else html_resp(off_page(), 503))
+
+        def guard(request: Request, api: bool, write: bool = False, token: str | None = None) -> Session:
+            """The session behind a request, or a refusal: 503 when no account exists, 401
+            without a valid session, 403 when a write lacks this session's token."""
+            require_accounts(api)
             s = self.sessions.read(request.cookies.get(SESSION_COOKIE), self.accounts.fingerprint)
             if s is None:
                 raise Refused(json_resp({"error": "log in first: POST /staff/login with name and password"}, 401)
@@ -688,23 +706,15 @@ class StaffSite:
         @r.get("/staff/login")
         @refusing
         async def login_form(request: Request):
-            try:
-                enabled = self.enabled()
-            except QAError as exc:
-                return html_resp(page("Staff", f"<p>{e(str(exc))}</p>"), 503)
-            return html_resp(login_page()) if enabled else html_resp(off_page(), 503)
+            require_accounts(api=False)
+            return html_resp(login_page())
 
         @r.post("/staff/login")
         @refusing
         async def login(request: Request):
             form = await request.form()
             name, password = str(form.get("name", "")), str(form.get("password", ""))
-            try:
-                enabled = self.enabled()
-            except QAError as exc:
-                return html_resp(page("Staff", f"<p>{e(str(exc))}</p>"), 503)
-            if not enabled:
-                return html_resp(off_page(), 503)
+            require_accounts(api=False)
             if not self.accounts.check(name, password):
                 return html_resp(login_page("Wrong name or password.", name), 401)
             cookie = self.sessions.issue(name, self.accounts.fingerprint(name))
@@ -757,7 +767,7 @@ class StaffSite:
             try:
                 self.store.review(interaction_id, str(form.get("verdict", "")), str(form.get("note", "")), s.user)
             except StoreError as exc:
-                return self._detail(s, interaction_id, html_resp, problems=[str(exc)], form=form, status=422)
+                return self._detail(s, interaction_id, html_resp, problems=[str(exc)], form=form, status=status_of(exc))
             return RedirectResponse(f"/staff/i/{interaction_id}?saved=1", status_code=303, headers=HEADERS)
 
         @r.post("/staff/i/{interaction_id}/promote")
@@ -774,7 +784,7 @@ class StaffSite:
                 return self._detail(s, interaction_id, html_resp, form=form, status=422,
                                     problems=[f"line {n}: {why}" if n else why for n, why in exc.problems])
             except QAError as exc:
-                return self._detail(s, interaction_id, html_resp, problems=[str(exc)], form=form, status=422)
+                return self._detail(s, interaction_id, html_resp, problems=[str(exc)], form=form, status=status_of(exc))
             return self._detail(s, interaction_id, html_resp,
                                 message=f"Saved as item {item.id} in {self.set_path}. "
                                         f"Run it: qa eval --set {self.set_path}")
@@ -806,7 +816,7 @@ class StaffSite:
             try:
                 entry = self.store.get(interaction_id)
             except StoreError as exc:
-                return json_resp({"error": str(exc)}, 404)
+                return json_resp({"error": str(exc)}, status_of(exc))
             views = passages_for(entry, self.docs)
             d = entry.to_dict()
             d["passages_now"] = [{"doc": v.doc, "start": v.start, "end": v.end, "section": v.section, "cited": v.cited,
@@ -820,12 +830,10 @@ class StaffSite:
         async def api_review(request: Request, interaction_id: str):
             s = guard(request, api=True, write=True)
             body = await self._json(request)
-            if isinstance(body, Response):
-                return body
             try:
                 rv = self.store.review(interaction_id, str(body.get("verdict", "")), str(body.get("note", "")), s.user)
-            except StoreError as exc:
-                return json_resp({"error": str(exc)}, 404 if "no logged answer" in str(exc) else 422)
+            except QAError as exc:
+                return json_resp({"error": str(exc)}, status_of(exc))
             return json_resp({"verdict": rv.verdict, "note": rv.note, "reviewer": rv.reviewer,
                               "reviewed_at": rv.reviewed_at})
 
@@ -834,8 +842,6 @@ class StaffSite:
         async def api_promote(request: Request, interaction_id: str):
             s = guard(request, api=True, write=True)
             body = await self._json(request)
-            if isinstance(body, Response):
-                return body
             try:
                 draft = Draft(bool(body.get("answerable", True)), tuple(map(str, body.get("answers", []))),
                               tuple(map(str, body.get("evidence", []))), str(body.get("category", "")),
@@ -844,10 +850,8 @@ class StaffSite:
             except EvalSetError as exc:
                 return json_resp({"error": "the item is not valid", "problems": [
                     {"line": n, "problem": why} for n, why in exc.problems]}, 422)
-            except StoreError as exc:
-                return json_resp({"error": str(exc)}, 404 if "no logged answer" in str(exc) else 503)
             except QAError as exc:
-                return json_resp({"error": str(exc)}, 409)
+                return json_resp({"error": str(exc)}, status_of(exc))
             return json_resp({"item": item.to_dict(), "set": str(self.set_path)})
 
         @r.get("/staff/api/export")
@@ -869,15 +873,16 @@ class StaffSite:
     # ---------------------------------------------------------------- helpers
 
     @staticmethod
-    async def _json(request: Request):
+    async def _json(request: Request) -> dict:
         if not request.headers.get("content-type", "").startswith("application/json"):
-            return JSONResponse({"error": "send a JSON body (Content-Type: application/json)"}, 415, headers=HEADERS)
+            raise Refused(JSONResponse({"error": "send a JSON body (Content-Type: application/json)"}, 415,
+                                       headers=HEADERS))
         try:
             body = await request.json()
         except ValueError:
             body = None
         if not isinstance(body, dict):
-            return JSONResponse({"error": "the body must be a JSON object"}, 400, headers=HEADERS)
+            raise Refused(JSONResponse({"error": "the body must be a JSON object"}, 400, headers=HEADERS))
         return body
 
     def _span_text(self, key: str) -> str:
@@ -900,7 +905,7 @@ class StaffSite:
             entry = self.store.get(interaction_id)
             earlier = self.store.conversation(entry)
         except StoreError as exc:
-            return respond(page("Not found", f"<p class='problems'>{e(str(exc))}</p>", s.user, csrf), 404)
+            return respond(page("Staff review", f"<p class='problems'>{e(str(exc))}</p>", s.user, csrf), status_of(exc))
         views = passages_for(entry, self.docs)
         category = default_category(entry, views, self.kinds)
         return respond(detail_page(entry, earlier, views, self.docs, category, s.user, csrf, self.set_path, message,

@@ -35,7 +35,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from . import __version__
-from .errors import StoreBusyError, StoreError
+from .errors import StoreBusyError, StoreError, UnknownAnswerError
 from .text import fold
 
 LOG_FILE = "log.db"
@@ -549,7 +549,7 @@ class Store:
     @staticmethod
     def _require(db: sqlite3.Connection, interaction_id: str) -> None:
         if db.execute("SELECT 1 FROM interactions WHERE id = ?", (interaction_id,)).fetchone() is None:
-            raise StoreError(f"no logged answer has id {interaction_id!r} (it may have been purged)")
+            raise UnknownAnswerError(f"no logged answer has id {interaction_id!r} (it may have been purged)")
 
     # -------------------------------------------------------------- reads
 
@@ -578,7 +578,7 @@ class Store:
         with self._db("read the log") as db:
             rows = db.execute(f"{self._SELECT} WHERE i.id = ?", (interaction_id,)).fetchall()
             if not rows:
-                raise StoreError(f"no logged answer has id {interaction_id!r} (it may have been purged)")
+                raise UnknownAnswerError(f"no logged answer has id {interaction_id!r} (it may have been purged)")
             return self._entries(db, rows)[0]
 
     def conversation(self, entry: Entry) -> list[Entry]:
