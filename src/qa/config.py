@@ -23,10 +23,11 @@ DEFAULT_DECLINE_THRESHOLD = 0.35
 
 # Weighted reciprocal rank fusion, per question language, chosen on the dev split
 # (`qa eval --mode all` shows each signal alone and fused). multilingual-e5 leads in
-# both languages; BM25 adds exact names and figures; MiniLM reads English only.
+# both languages; BM25 adds exact names, figures and article numbers (and, through the
+# glossary, Spanish questions); MiniLM reads English only.
 FUSION_WEIGHTS = {
-    "en": {"bm25": 0.25, "minilm": 0.25, "e5": 1.0},
-    "es": {"bm25": 0.25, "minilm": 0.0, "e5": 1.0},
+    "en": {"bm25": 0.75, "minilm": 0.5, "e5": 1.0},
+    "es": {"bm25": 0.75, "minilm": 0.0, "e5": 1.0},
 }
 
 
@@ -93,6 +94,11 @@ class Settings:
     max_question_chars: int = 2000
     host: str = "127.0.0.1"
     port: int = 7860
+    # the web chat's queue: answers computed at once (the rest wait in line), and how many
+    # may wait before new ones are turned away (0: no limit). Chosen with scripts/load.py
+    # on 2 cores; see the README, "Concurrent users".
+    concurrency: int = 2
+    queue_size: int = 200
     log_enabled: bool = True
     log_retention_days: int = 0  # 0 keeps everything
     staff_users: Path | None = None  # staff accounts file; None: data_dir/staff_users.json (see staff_users_path)
@@ -107,6 +113,8 @@ class Settings:
             raise QAError(f"unknown mode {self.mode!r}: use one of {', '.join(MODES)} or signals joined by '+' ({'+'.join(SIGNALS)})")
         if self.fusion not in FUSIONS:
             raise QAError(f"unknown fusion {self.fusion!r}: use one of {', '.join(FUSIONS)}")
+        if self.concurrency < 1 or self.queue_size < 0:
+            raise QAError("QA_CONCURRENCY must be 1 or more and QA_QUEUE_SIZE 0 (no limit) or more")
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -116,7 +124,7 @@ class Settings:
             index_dir=_env("QA_INDEX_DIR", None, Path),
             data_dir=_env("QA_HOME", None, Path),
             model=_env("QA_MODEL", "minilm"),
-            multilingual_model=_env("QA_MULTILINGUAL_MODEL", "e5"),
+            multilingual_model=os.environ.get("QA_MULTILINGUAL_MODEL", "e5").strip(),  # set but empty: off
             mode=_env("QA_MODE", "hybrid"),
             fusion=_env("QA_FUSION", "rrf"),
             rrf_k=_env("QA_RRF_K", 10, int),
@@ -127,6 +135,8 @@ class Settings:
             max_question_chars=_env("QA_MAX_QUESTION_CHARS", 2000, int),
             host=_env("QA_HOST", "127.0.0.1"),
             port=_env("QA_PORT", 7860, int),
+            concurrency=_env("QA_CONCURRENCY", 2, int),
+            queue_size=_env("QA_QUEUE_SIZE", 200, int),
             log_enabled=_env("QA_LOG", True, bool),
             log_retention_days=_env("QA_LOG_RETENTION_DAYS", 0, int),
             staff_users=_env("QA_STAFF_USERS", None, Path),
