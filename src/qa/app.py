@@ -280,8 +280,9 @@ def build_app(assistant: Assistant, recorder: Recorder | None = None) -> gr.Bloc
 
         inputs = [box, chatbot, turns, mode, lang_radio, convo, doc_pick]
         outputs = [chatbot, box, turns, sources, convo]
-        send.click(respond, inputs, outputs, api_visibility="private")
-        box.submit(respond, inputs, outputs, api_visibility="private")
+        # one pool of workers for every way to ask (button, Enter, the API): see launch()
+        send.click(respond, inputs, outputs, api_visibility="private", concurrency_id="answer")
+        box.submit(respond, inputs, outputs, api_visibility="private", concurrency_id="answer")
         clear.click(lambda lc: ([], [], sources_html(None, assistant, LANG_CHOICES.get(lc, "en"))),
                     [lang_radio], [chatbot, turns, sources], api_visibility="private")
         lang_radio.change(relabel, [lang_radio], [title, box, send, clear, ex_en, ex_es, chatbot, sources],
@@ -298,7 +299,7 @@ def build_app(assistant: Assistant, recorder: Recorder | None = None) -> gr.Bloc
                                                 placeholder=FEEDBACK[LANG_CHOICES.get(lc, "en")]["placeholder"]),
                                       gr.update(value=FEEDBACK[LANG_CHOICES.get(lc, "en")]["send"])),
                           [lang_radio], [comment, comment_send], api_visibility="private")
-        gr.api(ask, api_name="ask")
+        gr.api(ask, api_name="ask", concurrency_id="answer")
         gr.api(rate, api_name="rate")
     return demo
 
@@ -344,7 +345,10 @@ def launch(assistant: Assistant, host: str, port: int, block: bool = True, recor
     if recorder is None:
         recorder = Recorder.from_settings(settings)
     demo = build_app(assistant, recorder)
-    demo.queue(default_concurrency_limit=kwargs.pop("concurrency", 8))
+    # Answers are CPU work under per-model locks: more workers than cores only make every
+    # answer in flight slower, while the rest wait in Gradio's queue at no cost
+    demo.queue(default_concurrency_limit=kwargs.pop("concurrency", settings.concurrency),
+               max_size=settings.queue_size or None)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     # staff routes first: the chat is mounted at / and would otherwise take every path
     site = StaffSite(settings, recorder.store if recorder else Store.from_settings(settings), assistant.index.docs,
@@ -365,6 +369,7 @@ def launch(assistant: Assistant, host: str, port: int, block: bool = True, recor
 
 def serve(settings: Settings) -> None:
     assistant = Assistant(settings)
+    assistant.ask(EXAMPLES["en"][0])  # load the models now: a missing one fails here, not at the first visitor
     try:
         staff = "" if Accounts(settings.staff_users_path).users() else f" ({OFF_MESSAGE})"
     except QAError as exc:

@@ -198,7 +198,7 @@ def _previous(settings: Settings) -> _Previous | None:
         for signal, info in manifest.get("dense", {}).items():
             fi = faiss.read_index(str(index_dir / f"{signal}.faiss"))
             vectors[signal] = (fi.reconstruct_n(0, fi.ntotal), np.load(index_dir / f"{signal}.sent.npy"))
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError):
         return None
     return _Previous(manifest, rows, tokens, vectors)
 
@@ -216,12 +216,18 @@ def build_index(settings: Settings, progress: bool = True, encoders: dict[str, E
     if not chunks:
         raise QAError(f"no passages found in {settings.corpus_dir}; check that the documents hold text")
     index_dir = settings.index_dir
-    index_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _unwritable(index_dir, exc) from exc
     previous = _previous(settings) if reuse else None
     # per document: its rows in the previous index, when they can be taken over
     plan = [previous.reusable(d, len(cs), sum(len(c.sentences) for c in cs)) if previous else None
             for d, cs in zip(docs, per_doc)]
-    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=index_dir))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=index_dir))
+    except OSError as exc:
+        raise _unwritable(index_dir, exc) from exc
     try:
         files: dict[str, str] = {}
 
@@ -288,9 +294,16 @@ def build_index(settings: Settings, progress: bool = True, encoders: dict[str, E
         for name in files:
             os.replace(tmp / name, index_dir / name)
         os.replace(tmp / MANIFEST, index_dir / MANIFEST)
+    except OSError as exc:  # disk full, folder made read-only half-way
+        raise _unwritable(index_dir, exc) from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return load_index(settings, auto_build=False)
+
+
+def _unwritable(index_dir: Path, exc: OSError) -> QAError:
+    return QAError(f"cannot write the index in {index_dir} ({exc.strerror or exc}): make that folder writable "
+                   "(or set QA_INDEX_DIR to one that is) and run `qa index`")
 
 
 def _fill(parts: list, encoded: np.ndarray, sizes: list[int], dim: int) -> list[np.ndarray]:
@@ -362,7 +375,7 @@ def load_index(settings: Settings, auto_build: bool | None = None, progress: boo
             f"the index in {index_dir} is out of date: {'; '.join(reasons)}. Run `qa index` to rebuild it."))
     try:
         return _read(settings, manifest, docs)
-    except (OSError, ValueError, KeyError, RuntimeError, IndexCorruptError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError, IndexCorruptError) as exc:
         return rebuild_or_raise(IndexCorruptError(
             f"the index in {index_dir} is damaged ({exc}): run `qa index --force` to rebuild it."))
 
