@@ -1,0 +1,45 @@
+"""The load script, in a short form: simultaneous conversations against the real app,
+all answered without an error. Speed is reported (README, "Concurrent users"), not tested."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import ROOT
+
+LOAD = [sys.executable, str(ROOT / "scripts" / "load.py")]
+
+
+@pytest.mark.parametrize("url", ["http://10.0.0.1:7860/", "http://example.com/", "http://0.0.0.0:7860/"])
+def test_the_load_script_refuses_anything_but_loopback(url):
+    r = subprocess.run([*LOAD, "--url", url, "--conversations", "1"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    assert r.stderr.strip() == (f"refusing to load {url}: only loopback addresses "
+                                "(127.0.0.1, ::1, localhost) are allowed")
+
+
+def test_the_load_script_is_bounded():
+    r = subprocess.run([*LOAD, "--url", "http://127.0.0.1:9/", "--questions", "5001", "--conversations", "1"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "--questions: at most 5000 per level" in r.stderr
+
+
+@pytest.mark.e2e
+def test_simultaneous_conversations_are_all_answered(real_assistant, tmp_path):
+    from .live import start_app
+
+    url, server = start_app(real_assistant)
+    out = tmp_path / "load.json"
+    try:
+        r = subprocess.run([*LOAD, "--url", url, "--conversations", "6", "--turns", "3", "--json", str(out)],
+                           capture_output=True, text=True, timeout=300)
+    finally:
+        server.close()
+    assert r.returncode == 0, r.stdout + r.stderr
+    level = json.loads(out.read_text())["levels"][0]
+    assert (level["conversations"], level["questions"], level["errors"]) == (6, 18, 0)
+    assert "| 6 | 18 | 0 |" in r.stdout
