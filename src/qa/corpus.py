@@ -27,7 +27,7 @@ from pathlib import Path
 from .errors import CorpusError
 from .text import clean
 
-CHUNKER_VERSION = 3
+CHUNKER_VERSION = 4
 DOC_SUFFIXES = (".txt", ".md")
 
 
@@ -339,14 +339,19 @@ def chunk_document(doc: Document) -> list[Chunk]:
     sections = _sections(units)
     chunks: list[Chunk] = []
     year = ""
+    place = doc.meta.get("country", "")
     for u, section in zip(units, sections):
         if u.kind == "heading":
             continue
         if u.kind == "paragraph" and u is units[0] and len(text[u.start:u.end]) <= 60:
+            place = place or clean(text[u.start:u.end])
             continue  # the document's title line ("Mexico") is metadata, not a passage
         if u.kind == "timeline":
             year = u.year
-        context = year if (u.kind == "paragraph" and section == "Timeline" and year) else ""
+        if u.kind in ("statistic", "note"):
+            context = place  # "Internet Users 49.3%" is about the country the profile is of
+        else:
+            context = year if (u.kind == "paragraph" and section == "Timeline" and year) else ""
         raw = text[u.start:u.end]
         if u.whole_sentence:
             label, figure = clean(raw.splitlines()[0]), clean(raw.splitlines()[-1])

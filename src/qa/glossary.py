@@ -135,5 +135,8 @@ SYNONYMS: dict[str, str] = {
     "group": "organization network", "groups": "organizations", "ngo": "organization nonprofit",
     "charity": "foundation nonprofit", "nonprofit": "non-profit nonprofit foundation", "company": "companies corporate",
     "companies": "corporate companies", "countries": "countries member", "nations": "countries",
-    "members": "member countries", "age": "age years", "old": "age years", "married": "marriage", "marry": "marriage",
+    "us": "united states", "usa": "united states", "uk": "united kingdom", "un": "united nations",
+    "members": "member countries", "source": "provided by", "sources": "provided by",
+    "come": "provided source", "comes": "provided source", "figures": "statistics", "data": "statistics",
+    "numbers": "statistics", "age": "age years", "old": "age years", "married": "marriage", "marry": "marriage",
 }
