@@ -55,14 +55,19 @@ def index(force):
     Example:
         qa index --force
     """
+    from .errors import IndexCorruptError, IndexMissingError, IndexStaleError
     from .index import build_index, load_index
 
     settings = Settings.from_env()
     t = time.perf_counter()
-    if force:
+    idx = None
+    if not force:
+        try:
+            idx = load_index(settings, auto_build=False)
+        except (IndexMissingError, IndexStaleError, IndexCorruptError) as exc:
+            click.echo(f"building the index: {str(exc).split(':')[0]}", err=True)
+    if idx is None:
         idx = build_index(settings)
-    else:
-        idx = load_index(settings, auto_build=True)
     c = idx.manifest["counts"]
     click.echo(f"index ready in {settings.index_dir}: {c['documents']} document(s), {c['chunks']} passages, "
                f"{c['sentences']} sentences, signals {', '.join(idx.signals)} ({time.perf_counter() - t:.1f}s)")
@@ -146,7 +151,7 @@ def serve(host, port):
 
 def _modes(mode: str) -> list[str]:
     if mode == "all":
-        return ["bm25", "dense", "minilm+e5", "e5", "bm25+e5", "hybrid"]
+        return ["bm25", "dense", "e5", "minilm+e5", "bm25+minilm", "bm25+e5", "hybrid"]
     return [m.strip() for m in mode.split(",") if m.strip()]
 
 
@@ -230,11 +235,12 @@ def eval_cmd(sets, mode, k, out, fail_under, fail_over, check_file, quiet):
               help="set to choose the threshold on (default eval/dev.jsonl)")
 @click.option("--report-set", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="set to report the chosen threshold on (default eval/test.jsonl)")
-@click.option("--mode", "-m", default="bm25,dense,hybrid", show_default=True, help="modes to calibrate")
-@click.option("--cost", type=float, default=2.0, show_default=True,
+@click.option("--mode", "-m", default="all", show_default=True, help="modes to calibrate ('all': every mode `qa eval --mode all` runs)")
+@click.option("--cost", type=float, default=3.0, show_default=True,
               help="how much worse wrongly declining an answerable question is than answering an unanswerable one")
+@click.option("--per-language", is_flag=True, help="one threshold per question language instead of one for all")
 @handle_errors
-def calibrate(dev_set, report_set, mode, cost):
+def calibrate(dev_set, report_set, mode, cost, per_language):
     """Choose the decline threshold on the dev split and store it in index/calibration.json.
 
     \b
@@ -244,7 +250,7 @@ def calibrate(dev_set, report_set, mode, cost):
     from .assistant import Assistant
     from .corpus import load_corpus
     from .evalset import load_set
-    from .evaluate import benchmark, calibrate as choose, render_text, save_calibration, table
+    from .evaluate import _fmt_thr, benchmark, calibrate as choose, render_text, save_calibration, table
 
     settings = Settings.from_env()
     docs = load_corpus(settings.corpus_dir)
@@ -252,10 +258,10 @@ def calibrate(dev_set, report_set, mode, cost):
     test = report_set or settings.root / "eval" / "test.jsonl"
     assistant = Assistant(settings)
     modes = _modes(mode)
-    result = choose(assistant, load_set(dev, docs), modes, dev.stem, cost)
+    result = choose(assistant, load_set(dev, docs), modes, dev.stem, cost, per_language=per_language)
     save_calibration(settings.calibration_path, result)
     for m, p in result["modes"].items():
-        click.echo(f"{m}: threshold {p['threshold']:.4f} on {dev.name} "
+        click.echo(f"{m}: threshold {_fmt_thr(p['threshold'])} on {dev.name} "
                    f"(declined {p['declined']:.3f}, wrongly declined {p['wrongly_declined']:.3f})")
     click.echo(f"saved to {settings.calibration_path}")
     if test.exists():
