@@ -395,48 +395,69 @@ def write_report(out: Path, runs: list[Run], calibration: dict | None, meta: dic
 
 
 def _plots(out: Path, runs: list[Run]) -> list[Path]:
+    """One panel per evaluation set, one colour per mode (the same colour in every plot)."""
     try:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:  # the report stays useful without pictures
         return []
+    sets = list(dict.fromkeys(r.set_name for r in runs))
+    modes = list(dict.fromkeys(r.mode for r in runs))
+    colour = {m: plt.get_cmap("tab10")(i % 10) for i, m in enumerate(modes)}
+
+    def panels(width_per_panel: float = 5.0):
+        fig, axes = plt.subplots(1, len(sets), figsize=(width_per_panel * len(sets), 4), squeeze=False, sharey=True)
+        return fig, dict(zip(sets, axes[0]))
+
+    def finish(fig, name: str, title: str) -> Path:
+        handles, labels = next(iter(fig.axes)).get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=min(len(modes), 7), fontsize=8, frameon=False)
+        fig.suptitle(title)
+        fig.tight_layout(rect=(0, 0.08, 1, 1))
+        fig.savefig(out / name, dpi=110)
+        plt.close(fig)
+        return out / name
+
     paths = []
     ks = list(range(1, 11))
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = panels()
     for r in runs:
-        if "recall@1" not in r.metrics["overall"]:
-            continue
-        ax.plot(ks, [r.metrics["overall"][f"recall@{k}"] for k in ks], marker="o", label=f"{r.set_name}/{r.mode}")
-    ax.set_xlabel("k"), ax.set_ylabel("Recall@k"), ax.set_ylim(0, 1.02), ax.grid(alpha=.3), ax.legend(fontsize=7)
-    ax.set_title("Recall@k")
-    fig.tight_layout(), fig.savefig(out / "recall_at_k.png", dpi=110), plt.close(fig)
-    paths.append(out / "recall_at_k.png")
+        if "recall@1" in r.metrics["overall"]:
+            ax[r.set_name].plot(ks, [r.metrics["overall"][f"recall@{k}"] for k in ks], marker="o", ms=3,
+                                color=colour[r.mode], label=r.mode)
+    for name, a in ax.items():
+        a.set_title(name), a.set_xlabel("k"), a.set_ylim(0, 1.02), a.grid(alpha=.3)
+    ax[sets[0]].set_ylabel("Recall@k")
+    paths.append(finish(fig, "recall_at_k.png", "Recall@k: all evidence of a question within the top k passages"))
 
-    groups = sorted({k for r in runs for k in r.metrics if k.startswith(("lang:", "category:")) and k != "category:unanswerable"})
-    fig, ax = plt.subplots(figsize=(max(6, len(groups) * 0.9), 4))
-    width = 0.8 / max(1, len(runs))
-    for j, r in enumerate(runs):
+    groups = sorted({k for r in runs for k in r.metrics if k.startswith(("lang:", "category:"))
+                     and k != "category:unanswerable"}, key=lambda g: (not g.startswith("lang:"), g))
+    fig, ax = panels(max(5.0, len(groups) * 0.8))
+    width = 0.8 / max(1, len(modes))
+    for r in runs:
+        j = modes.index(r.mode)
         ys = [r.metrics.get(g, {}).get("accuracy", 0) for g in groups]
-        ax.bar([i + j * width for i in range(len(groups))], ys, width, label=f"{r.set_name}/{r.mode}")
-    ax.set_xticks([i + 0.4 - width / 2 for i in range(len(groups))])
-    ax.set_xticklabels([g.split(":", 1)[1] for g in groups], rotation=30, ha="right")
-    ax.set_ylim(0, 1.02), ax.set_ylabel("answer accuracy"), ax.legend(fontsize=7), ax.grid(axis="y", alpha=.3)
-    ax.set_title("Accuracy by language and category")
-    fig.tight_layout(), fig.savefig(out / "accuracy_by_group.png", dpi=110), plt.close(fig)
-    paths.append(out / "accuracy_by_group.png")
+        ax[r.set_name].bar([i + j * width for i in range(len(groups))], ys, width, color=colour[r.mode], label=r.mode)
+    for name, a in ax.items():
+        a.set_xticks([i + 0.4 - width / 2 for i in range(len(groups))])
+        a.set_xticklabels([g.split(":", 1)[1] for g in groups], rotation=30, ha="right")
+        a.set_title(name), a.set_ylim(0, 1.02), a.grid(axis="y", alpha=.3)
+    ax[sets[0]].set_ylabel("answer accuracy")
+    paths.append(finish(fig, "accuracy_by_group.png", "Accuracy by language and category"))
 
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = panels()
     for r in runs:
         curve = threshold_curve(r.records)
         if curve:
-            ax.plot([p["wrongly_declined"] for p in curve], [p["declined"] for p in curve], label=f"{r.set_name}/{r.mode}")
+            ax[r.set_name].plot([p["wrongly_declined"] for p in curve], [p["declined"] for p in curve],
+                                color=colour[r.mode], label=r.mode)
             chosen = _decline_rates(r.records, r.threshold)
-            ax.scatter([chosen["wrongly_declined"]], [chosen["declined"]], marker="x", color="black")
-    ax.set_xlabel("answerable items wrongly declined"), ax.set_ylabel("unanswerable items declined")
-    ax.set_title("Decline threshold trade-off (x: threshold in use)"), ax.grid(alpha=.3), ax.legend(fontsize=7)
-    fig.tight_layout(), fig.savefig(out / "decline_tradeoff.png", dpi=110), plt.close(fig)
-    paths.append(out / "decline_tradeoff.png")
+            ax[r.set_name].scatter([chosen["wrongly_declined"]], [chosen["declined"]], marker="x", color=colour[r.mode])
+    for name, a in ax.items():
+        a.set_title(name), a.set_xlabel("answerable questions wrongly declined"), a.grid(alpha=.3)
+    ax[sets[0]].set_ylabel("unanswerable questions declined")
+    paths.append(finish(fig, "decline_tradeoff.png", "Decline threshold trade-off (x: the threshold in use)"))
     return paths
 
 
