@@ -62,3 +62,27 @@ def test_ask_reports_bad_input_without_a_traceback(monkeypatch):
     assert r.exit_code == 1 and r.output.strip() == "Error: Please type a question."
     r = run("ask", "-", input=b"\xff\xfe what")
     assert r.exit_code == 1 and "not valid UTF-8" in r.output
+
+
+@pytest.mark.slow
+def test_eval_writes_the_report_and_fails_under_a_floor(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    items = [
+        {"id": "a", "question": "What is the age of consent in Mexico?", "lang": "en", "category": "law",
+         "answerable": True, "answers": ["fifteen"], "evidence": ["The age of consent in Mexico is fifteen years of age"]},
+        {"id": "u", "question": "What is the population of Guatemala?", "lang": "en", "category": "unanswerable",
+         "answerable": False, "answers": [], "evidence": []},
+    ]
+    s = tmp_path / "mine.jsonl"
+    s.write_text("".join(json.dumps(i) + "\n" for i in items), encoding="utf-8")
+    out = tmp_path / "run"
+    r = run("eval", "--set", str(s), "--quiet", "--out", str(out), "--fail-under", "accuracy=0.5")
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(line) for line in (out / "items.jsonl").read_text().splitlines()]
+    assert [(x["id"], x["answered"]) for x in rows] == [("a", True), ("u", False)]
+    assert len(rows[0]["retrieved"]) == 10 and rows[0]["citations"][0]["doc"] == "mexico.txt"
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["runs"][0]["metrics"]["overall"]["accuracy"] == 1.0
+    assert {"report.md", "recall_at_k.png", "accuracy_by_group.png", "decline_tradeoff.png"} <= {p.name for p in out.iterdir()}
+    r = run("eval", "--set", str(s), "--quiet", "--out", str(out), "--fail-over", "wrongly_declined=-0.1")
+    assert r.exit_code == 1 and "mine/hybrid overall wrongly_declined = 0.000 is over its ceiling -0.1" in r.output
