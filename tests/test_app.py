@@ -1,7 +1,6 @@
 """The web chat: escaping (fast) and the real Gradio server on loopback (e2e)."""
 
 import socket
-import threading
 
 import pytest
 

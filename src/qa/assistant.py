@@ -12,16 +12,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .answer import (FEATURES, FRAMING, asks_definition, names_entry, title_keys, Answer, Candidate, Weights, build_answer_text, confidence_from, expand,
-                     expected_type, idf_weights, is_heading, is_two_part, lexical_coverage, order_groups, prior_of_rank,
-                     rescale, select_sentences, sentence_scores, sentence_types)
+from .answer import (FEATURES, FRAMING, Answer, Candidate, Weights, asks_definition, build_answer_text,
+                     confidence_from, expand, expected_type, idf_weights, is_heading, is_two_part, lexical_coverage,
+                     names_entry, order_groups, prior_of_rank, rescale, select_sentences, sentence_scores,
+                     sentence_types, title_keys)
 from .config import Settings
 from .dialog import earlier_questions
 from .errors import InputError
+from .glossary import GLOSSARY
 from .index import Index, load_index, sentence_text
 from .lang import detect_language
 from .retrieve import Retrievers
-from .glossary import GLOSSARY
 from .text import fold, query_terms, query_tokens, raw_tokens, tokenize
 
 CANDIDATE_PASSAGES = 6  # sentences are picked from this many top passages

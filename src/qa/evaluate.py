@@ -366,7 +366,7 @@ def write_report(out: Path, runs: list[Run], calibration: dict | None, meta: dic
         metrics["calibration"] = calibration
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
     plots = _plots(out, runs)
-    lines = [f"# Benchmark report", "",
+    lines = ["# Benchmark report", "",
              f"qa {meta.get('qa_version')} · {meta.get('date')} · index built from corpus {meta.get('corpus_hash', '')[:12]} · k={meta.get('k')}",
              "", "Definitions: see `qa eval --help` and the README (Benchmark).", "", "## Overall", "",
              render_markdown(table(runs)), ""]
