@@ -265,16 +265,24 @@ def _dir_size(path: Path, names=None) -> int:
     return sum(p.stat().st_size for p in path.iterdir() if p.is_file() and (names is None or p.name in names))
 
 
-def scale_point(passages: int, workdir: Path, questions: list[str], sample: int = SAMPLE,
-                hnsw_m: int = 32, ef_search=(64, 128), log=lambda *_: None) -> dict:
-    """Everything the scale table reports for one corpus size (run in a fresh process)."""
-    import faiss
+def rss_mb(field: str = "VmRSS") -> float:
+    """This process's resident memory now (VmRSS) or at its peak so far (VmHWM), in MB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return peak_rss_mb()
 
-    from .assistant import Assistant
+
+def scale_build(passages: int, workdir: Path, sample: int = SAMPLE, log=lambda *_: None) -> dict:
+    """Write a synthetic corpus of about ``passages`` passages into ``workdir`` and build its
+    index (real encoding timed on a sample, fill vectors for the rest); then change one
+    profile and rebuild. Run in a fresh process: its peak memory is the build's."""
     from .corpus import chunk_document, load_corpus, load_document
     from .embed import describe, load_encoder
-    from .index import build_index, dense_models, passage_text
-    from .retrieve import BM25Retriever
+    from .index import build_index, dense_models, passage_text, sentence_text
     from .synth import write_profiles
 
     root = Path(__file__).resolve().parents[2]
@@ -287,16 +295,19 @@ def scale_point(passages: int, workdir: Path, questions: list[str], sample: int 
     out = {"passages_asked": passages, "profiles": count, "generate_s": time.perf_counter() - t}
     log(f"{passages}: {count} profiles written")
 
-    # real encoding of a sample: its rate estimates the full encoding time
+    # real encoding of a sample of passages and of sentences: their rates estimate the full encoding time
     docs = load_corpus(settings.corpus_dir)
     sample_chunks = [c for d in docs[:max(1, -(-sample // per_profile))] for c in chunk_document(d)][:sample]
+    sample_sentences = [sentence_text(c, i) for c in sample_chunks for i in range(len(c.sentences))][:sample]
     fills, encode_rate = {}, {}
     for signal, model in dense_models(settings).items():
         enc = load_encoder(signal, model)
-        texts = [passage_text(c) for c in sample_chunks]
         t = time.perf_counter()
-        vecs = enc.encode_passages(texts)
-        encode_rate[signal] = len(texts) / (time.perf_counter() - t)
+        vecs = enc.encode_passages([passage_text(c) for c in sample_chunks])
+        t1 = time.perf_counter()
+        enc.encode_passages(sample_sentences)
+        encode_rate[signal] = {"passages": len(sample_chunks) / (t1 - t),
+                               "sentences": len(sample_sentences) / (time.perf_counter() - t1)}
         fills[signal] = FillEncoder(signal, describe(model), vecs)
     out["encode_per_s"] = encode_rate
     log(f"{passages}: sample encoded")
@@ -304,10 +315,9 @@ def scale_point(passages: int, workdir: Path, questions: list[str], sample: int 
     t = time.perf_counter()
     index = build_index(settings, progress=False, encoders=fills, reuse=False)
     out["build_s"] = time.perf_counter() - t
-    n = len(index.chunks)
-    n_sent = index.manifest["counts"]["sentences"]
+    n, n_sent = len(index.chunks), index.manifest["counts"]["sentences"]
     out["passages"], out["sentences"] = n, n_sent
-    out["encode_est_s"] = sum((n + n_sent) / r for r in encode_rate.values())
+    out["encode_est_s"] = sum(n / r["passages"] + n_sent / r["sentences"] for r in encode_rate.values())
     idir = settings.index_dir
     out["disk_mb"] = {"total": _dir_size(idir) / 2 ** 20,
                       "bm25": _dir_size(idir, {"bm25.json", "bm25.npz"}) / 2 ** 20,
@@ -315,6 +325,7 @@ def scale_point(passages: int, workdir: Path, questions: list[str], sample: int 
                       "sentence vectors": _dir_size(idir, {f"{s}.sent.npy" for s in fills}) / 2 ** 20,
                       "chunks": _dir_size(idir, {"chunks.json"}) / 2 ** 20}
     log(f"{passages}: index built")
+    del index
 
     # one changed profile: what a rebuild costs when the rest is reused (fill vectors again)
     first = sorted(settings.corpus_dir.glob("*.txt"))[0]
@@ -324,61 +335,92 @@ def scale_point(passages: int, workdir: Path, questions: list[str], sample: int 
     index = build_index(settings, progress=False, encoders=fills)
     out["rebuild_one_changed_s"] = time.perf_counter() - t
     out["rebuild_encoded_passages"] = index.manifest["reused"]["encoded_passages"]
+    out["build_peak_rss_mb"] = rss_mb("VmHWM")
+    return out
 
+
+def scale_serve(workdir: Path, questions: list[str], hnsw_m: int = 32, ef_search=(64, 128, 256),
+                log=lambda *_: None) -> dict:
+    """Load the index built by ``scale_build`` as the chat would (fresh process), time the
+    retrievers and the assistant, then rank-bm25 and FAISS HNSW beside them."""
+    import faiss
+
+    from .assistant import Assistant
+    from .retrieve import BM25Retriever
+
+    settings = Settings.from_env(root=workdir, corpus_dir=workdir / "corpus", index_dir=workdir / "index")
+    out = {}
     t = time.perf_counter()
     assistant = Assistant(settings, progress=False)
-    out["load_s"] = time.perf_counter() - t
-    log(f"{passages}: assistant loaded")
-
-    # queries: real encodings (warmed into the encoders' caches, so searches time retrieval only)
     retr = assistant.retrievers
-    dense = {s: retr.single(s) for s in fills}
+    hybrid = retr.for_mode("hybrid")
+    dense = {s: retr.single(s) for s in assistant.index.faiss}
+    out["load_s"] = time.perf_counter() - t
+    out["loaded_rss_mb"] = rss_mb()
+    log(f"{workdir.name}: assistant loaded")
+
+    # queries are really encoded, once, into the encoders' caches: the timings below are retrieval only
     qvecs = {s: np.vstack([r.encoder.encode_query(q) for q in questions]) for s, r in dense.items()}
     res = {}
-    bm25s_r = retr.single("bm25")
-    res["bm25 (bm25s)"] = _timed(lambda q: bm25s_r.search(q, 50), questions)
+    bm25 = retr.single("bm25")
+    res["bm25 (bm25s)"] = _timed(lambda q: bm25.search(q, 50), questions)
+    signal = next(iter(dense))
+    res[f"faiss flat ({signal})"] = _timed(lambda v: dense[signal].search_vector(v, 50), qvecs[signal])
+    res["hybrid retrieval (bm25s + 2 dense + fusion)"] = _timed(lambda q: hybrid.search(q, 10), questions)
+    res["ask, encodings cached"] = _timed(lambda q: assistant.ask(q, threshold=float("-inf")), questions)
+    out["serving_peak_rss_mb"] = rss_mb("VmHWM")
+
     t = time.perf_counter()
-    rank_r = BM25Retriever(assistant.index, backend="rank-bm25")
+    rank = BM25Retriever(assistant.index, backend="rank-bm25")
     out["rank_bm25_load_s"] = time.perf_counter() - t
-    res["bm25 (rank-bm25)"] = _timed(lambda q: rank_r.search(q, 50), questions)
-    signal = next(iter(fills))
+    res["bm25 (rank-bm25)"] = _timed(lambda q: rank.search(q, 50), questions)
+    del rank
     flat = assistant.index.faiss[signal]
-    res[f"faiss flat ({signal})"] = _timed(lambda v: flat.search(v[None, :], 50), qvecs[signal])
     exact = flat.search(qvecs[signal], 10)[1]
     t = time.perf_counter()
+    faiss.omp_set_num_threads(os.cpu_count() or 1)  # building uses every core; searching, one (as served)
     hnsw = faiss.IndexHNSWFlat(flat.d, hnsw_m, faiss.METRIC_INNER_PRODUCT)
     hnsw.hnsw.efConstruction = 80
     hnsw.add(flat.reconstruct_n(0, flat.ntotal))
+    faiss.omp_set_num_threads(1)
     out["hnsw_build_s"] = time.perf_counter() - t
-    out["hnsw_mb"] = (flat.ntotal * (flat.d * 4 + hnsw_m * 2 * 4 * 1.1)) / 2 ** 20  # vectors + links (approx.)
     out["hnsw_recall@10"] = {}
     for ef in ef_search:
         hnsw.hnsw.efSearch = ef
         res[f"faiss hnsw ef={ef} ({signal})"] = _timed(lambda v: hnsw.search(v[None, :], 50), qvecs[signal])
         approx = hnsw.search(qvecs[signal], 10)[1]
-        out["hnsw_recall@10"][ef] = float(np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx, exact)]))
-    hybrid = retr.for_mode("hybrid")
-    res["hybrid retrieval (bm25s + 2 dense + fusion)"] = _timed(lambda q: hybrid.search(q, 10), questions)
-    res["ask, encodings cached"] = _timed(lambda q: assistant.ask(q, threshold=float("-inf")), questions)
+        out["hnsw_recall@10"][str(ef)] = float(np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx, exact)]))
     out["query_ms"] = {k: {"p50": percentile(v, 0.5), "p95": percentile(v, 0.95)} for k, v in res.items()}
-    out["peak_rss_mb"] = peak_rss_mb()
     return out
 
 
+def _run_child(*args: str) -> dict:
+    proc = subprocess.run([sys.executable, "-m", "qa.bench", *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"qa.bench {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def scale_point(passages: int, workdir: Path, questions: list[str], sample: int = SAMPLE) -> dict:
+    """One size: the build in one fresh process, serving in another (so each peak memory
+    and the load time are that step's own)."""
+    qfile = workdir / "questions.json"
+    workdir.mkdir(parents=True, exist_ok=True)
+    qfile.write_text(json.dumps(questions), encoding="utf-8")
+    point = _run_child("scale-build", str(passages), str(workdir), str(sample))
+    point.update(_run_child("scale-serve", str(workdir), str(qfile)))
+    # the table's order: BM25 backends side by side, then flat beside HNSW
+    order = sorted(point["query_ms"], key=lambda k: (not k.startswith("bm25"), not k.startswith("faiss"), k))
+    point["query_ms"] = {k: point["query_ms"][k] for k in order}
+    return point
+
+
 def run_scale(sizes: list[int], questions: list[str], keep: Path | None = None, log=print) -> list[dict]:
-    """One fresh process per size (so peak memory is that size's own)."""
     results = []
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix=f"qa-scale-{n}-") as tmp:
-            work = Path(keep) / str(n) if keep else Path(tmp)
-            qfile = Path(tmp) / "questions.json"
-            qfile.write_text(json.dumps(questions), encoding="utf-8")
             t = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-m", "qa.bench", "scale-point", str(n), str(work), str(qfile)],
-                                  capture_output=True, text=True)
-            if proc.returncode != 0:
-                raise RuntimeError(f"scale point {n} failed:\n{proc.stderr[-3000:]}")
-            point = json.loads(proc.stdout.strip().splitlines()[-1])
+            point = scale_point(n, Path(keep) / str(n) if keep else Path(tmp), questions)
             point["wall_s"] = time.perf_counter() - t
             log(f"scale {n}: done in {point['wall_s']:.0f}s")
             results.append(point)
@@ -388,11 +430,12 @@ def run_scale(sizes: list[int], questions: list[str], keep: Path | None = None, 
 def scale_tables(points: list[dict]) -> tuple[list[list[str]], list[list[str]]]:
     """(size table, query table) for the terminal and the README."""
     size = [["passages", "profiles", "build s (fill vectors)", "encode s (est.)", "1 changed: rebuild s",
-             "load s", "disk MB", "of it sentence vectors", "peak RSS MB"]]
+             "disk MB", "of it sentence vectors", "build peak MB", "load s", "serving peak MB"]]
     for p in points:
         size.append([f"{p['passages']:,}", f"{p['profiles']:,}", f"{p['build_s']:.1f}", f"{p['encode_est_s']:,.0f}",
-                     f"{p['rebuild_one_changed_s']:.1f}", f"{p['load_s']:.1f}", f"{p['disk_mb']['total']:.0f}",
-                     f"{p['disk_mb']['sentence vectors']:.0f}", f"{p['peak_rss_mb']:.0f}"])
+                     f"{p['rebuild_one_changed_s']:.1f}", f"{p['disk_mb']['total']:.0f}",
+                     f"{p['disk_mb']['sentence vectors']:.0f}", f"{p['build_peak_rss_mb']:.0f}", f"{p['load_s']:.1f}",
+                     f"{p['serving_peak_rss_mb']:.0f}"])
     names = list(points[0]["query_ms"]) if points else []
     query = [["retriever (p50 / p95 ms)", *[f"{p['passages']:,}" for p in points]]]
     for name in names:
@@ -414,7 +457,7 @@ def plot_scale(points: list[dict], path: Path) -> Path:
     ax1.set_xscale("log"), ax1.set_yscale("log"), ax1.set_xlabel("passages"), ax1.set_ylabel("query p50 (ms)")
     ax1.set_title("Query time per retriever (encoding excluded)"), ax1.grid(alpha=.3), ax1.legend(fontsize=6)
     ax2.plot(xs, [p["disk_mb"]["total"] for p in points], marker="o", label="index on disk (MB)")
-    ax2.plot(xs, [p["peak_rss_mb"] for p in points], marker="o", label="peak memory (MB)")
+    ax2.plot(xs, [p["serving_peak_rss_mb"] for p in points], marker="o", label="serving peak memory (MB)")
     ax2.plot(xs, [p["build_s"] + p["encode_est_s"] for p in points], marker="o", label="build s, with est. encoding")
     ax2.set_xscale("log"), ax2.set_yscale("log"), ax2.set_xlabel("passages"), ax2.grid(alpha=.3), ax2.legend(fontsize=7)
     ax2.set_title("Size, memory and build time")
@@ -425,11 +468,12 @@ def plot_scale(points: list[dict], path: Path) -> Path:
     return path
 
 
-if __name__ == "__main__":  # the child process of run_scale
-    if len(sys.argv) == 5 and sys.argv[1] == "scale-point":
-        qs = json.loads(Path(sys.argv[4]).read_text(encoding="utf-8"))
-        result = scale_point(int(sys.argv[2]), Path(sys.argv[3]), qs,
-                             log=lambda m: print(m, file=sys.stderr, flush=True))
-        print(json.dumps(result))
+if __name__ == "__main__":  # the child processes of scale_point
+    _log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    if len(sys.argv) == 5 and sys.argv[1] == "scale-build":
+        print(json.dumps(scale_build(int(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]), log=_log)))
+    elif len(sys.argv) == 4 and sys.argv[1] == "scale-serve":
+        qs = json.loads(Path(sys.argv[3]).read_text(encoding="utf-8"))
+        print(json.dumps(scale_serve(Path(sys.argv[2]), qs, log=_log)))
     else:
-        sys.exit("usage: python -m qa.bench scale-point PASSAGES WORKDIR QUESTIONS.json")
+        sys.exit("usage: python -m qa.bench scale-build PASSAGES WORKDIR SAMPLE | scale-serve WORKDIR QUESTIONS.json")
