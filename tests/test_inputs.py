@@ -56,12 +56,16 @@ def test_control_characters_become_spaces_and_markup_stays_as_typed():
     assert clean_question("x" * 2000, 2000) == "x" * 2000
 
 
-@pytest.mark.parametrize("text", INJECTIONS + ["**bold** _it_ `code` # head > quote | pipe"])
+@pytest.mark.parametrize("text", INJECTIONS + ["**bold** _it_ `code` # head > quote | pipe",
+                                  "www.evil.example/y https://evil.example/z a@evil.example"])
 def test_markup_in_a_question_reaches_the_chat_bubble_as_text(text):
+    import html
+
     shown = escape_md(text)
     assert "<" not in shown and "](" not in shown and "**" not in shown
+    assert "://" not in shown and "@" not in shown and "www." not in shown  # no automatic links either
     # every character the user typed is still there, escaped
-    assert shown.replace("\\", "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == text
+    assert html.unescape(shown.replace("\\", "")) == text
 
 
 # ------------------------------------------------------------------ the `qa` command
@@ -145,9 +149,13 @@ def test_greetings_and_thanks_get_an_invitation_to_ask(real_assistant, typed, re
 
 @pytest.mark.slow
 @pytest.mark.parametrize("typed", INJECTIONS)
-def test_markup_alone_is_declined_and_kept_as_typed(real_assistant, typed):
+def test_markup_alone_is_kept_as_typed_and_gets_a_cited_answer_or_a_decline(real_assistant, typed):
     a = real_assistant.ask(typed)
-    assert (a.question, a.kind, a.text) == (typed, "declined", DECLINED_EN)
+    assert a.question == typed
+    if a.kind == "declined":
+        assert a.text == DECLINED_EN
+    else:  # whatever it matched, it quotes the profile and cites it
+        assert a.kind == "answer" and a.citations and a.text.endswith(f"[{len(a.citations)}]")
 
 
 @pytest.mark.slow

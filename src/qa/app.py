@@ -53,14 +53,30 @@ CSS = """
 .qa-source .qa-head { font-weight: 600; margin-bottom: 0.2rem; }
 .qa-source .qa-text { white-space: pre-wrap; overflow-wrap: anywhere; }
 .qa-source mark { background: #fff2a8; color: inherit; padding: 0 0.1rem; }
+#qa-tools > .form { background: none; border: none; }  /* no grey box where a hidden menu would go */
+/* phones (390 px): the title gets the whole width, the language switch goes under it, and
+   the chat leaves room for the question box on the first screen */
+@media (max-width: 640px) {
+  #qa-top { flex-direction: column; gap: 0.4rem; }
+  #qa-top > * { width: 100%; min-width: 0 !important; }
+  #qa-title h2 { font-size: 1.3rem; line-height: 1.25; margin-bottom: 0.3rem; }
+  #qa-lang .wrap { flex-wrap: nowrap; }
+  #qa-chat { height: 45vh !important; min-height: 260px; }
+}
 """
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+# what makes a bare address an automatic link (GitHub-flavoured markdown): "://", "@", "www."
+_AUTOLINK = re.compile(r"://|@|(?i:\bwww)\\\.")
+_AUTOLINK_BREAK = {"://": "&#58;//", "@": "&#64;"}
 
 
 def escape_md(text: str) -> str:
-    """Show text literally inside a markdown-rendered chat bubble: no tags, links or images."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    """Show text literally inside a markdown-rendered chat bubble: no tags, links or images.
+    Backslash escapes do not stop an automatic link (the link then shows the backslashes),
+    so the character that starts one is written as an entity, which displays the same."""
+    out = _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    return _AUTOLINK.sub(lambda m: _AUTOLINK_BREAK.get(m.group(0), m.group(0)[:-2] + "&#46;"), out)
 
 
 def passage_html(doc_text: str, start: int, end: int, marks: list[tuple[int, int]]) -> str:
@@ -244,7 +260,7 @@ def build_app(assistant: Assistant, recorder: Recorder | None = None) -> gr.Bloc
                 gr.update(value=sources_html(None, assistant, lang)))
 
     with gr.Blocks(title="qa · Mexico country profile") as demo:
-        with gr.Row():
+        with gr.Row(elem_id="qa-top"):
             title = gr.Markdown(LABELS["en"]["title"], elem_id="qa-title")
             lang_radio = gr.Radio(list(LANG_CHOICES), value="English", label="Language / Idioma",
                                   elem_id="qa-lang", scale=0, min_width=180)
@@ -265,7 +281,7 @@ def build_app(assistant: Assistant, recorder: Recorder | None = None) -> gr.Bloc
         with gr.Column(visible=False) as ex_es:
             gr.Examples(EXAMPLES["es"], inputs=box, label=LABELS["es"]["examples"])
         sources = gr.HTML(sources_html(None, assistant, "en"), elem_id="qa-sources")
-        with gr.Row():
+        with gr.Row(elem_id="qa-tools"):
             clear = gr.Button(LABELS["en"]["clear"], size="sm", elem_id="qa-clear")
             mode = gr.Dropdown(["hybrid", "bm25", "dense"], value=settings.mode if settings.mode in
                                ("hybrid", "bm25", "dense") else "hybrid", label="mode", scale=0, min_width=140)
