@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -409,10 +410,14 @@ def scale_point(passages: int, workdir: Path, questions: list[str], sample: int 
     qfile.write_text(json.dumps(questions), encoding="utf-8")
     point = _run_child("scale-build", str(passages), str(workdir), str(sample))
     point.update(_run_child("scale-serve", str(workdir), str(qfile)))
-    # the table's order: BM25 backends side by side, then flat beside HNSW
-    order = sorted(point["query_ms"], key=lambda k: (not k.startswith("bm25"), not k.startswith("faiss"), k))
-    point["query_ms"] = {k: point["query_ms"][k] for k in order}
     return point
+
+
+def _table_order(name: str) -> tuple[int, int]:
+    """BM25 backends side by side, FAISS flat beside HNSW (in efSearch order), hybrid, ask."""
+    kind = next((i for i, p in enumerate(("bm25", "faiss flat", "faiss hnsw", "hybrid")) if name.startswith(p)), 4)
+    ef = re.search(r"ef=(\d+)", name)
+    return kind, int(ef.group(1)) if ef else 0
 
 
 def run_scale(sizes: list[int], questions: list[str], keep: Path | None = None, log=print) -> list[dict]:
@@ -436,7 +441,7 @@ def scale_tables(points: list[dict]) -> tuple[list[list[str]], list[list[str]]]:
                      f"{p['rebuild_one_changed_s']:.1f}", f"{p['disk_mb']['total']:.0f}",
                      f"{p['disk_mb']['sentence vectors']:.0f}", f"{p['build_peak_rss_mb']:.0f}", f"{p['load_s']:.1f}",
                      f"{p['serving_peak_rss_mb']:.0f}"])
-    names = list(points[0]["query_ms"]) if points else []
+    names = sorted(points[0]["query_ms"], key=_table_order) if points else []
     query = [["retriever (p50 / p95 ms)", *[f"{p['passages']:,}" for p in points]]]
     for name in names:
         query.append([name, *[f"{p['query_ms'][name]['p50']:.2f} / {p['query_ms'][name]['p95']:.2f}" for p in points]])
@@ -452,7 +457,7 @@ def plot_scale(points: list[dict], path: Path) -> Path:
 
     xs = [p["passages"] for p in points]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-    for name in points[0]["query_ms"]:
+    for name in sorted(points[0]["query_ms"], key=_table_order):
         ax1.plot(xs, [p["query_ms"][name]["p50"] for p in points], marker="o", label=name)
     ax1.set_xscale("log"), ax1.set_yscale("log"), ax1.set_xlabel("passages"), ax1.set_ylabel("query p50 (ms)")
     ax1.set_title("Query time per retriever (encoding excluded)"), ax1.grid(alpha=.3), ax1.legend(fontsize=6)

@@ -479,10 +479,10 @@ def bench(mode, sets, repeat, no_cold, scale, out, quiet):
         cold, built = b.cold_start(items[0].question), b.build_time()
         report.update(cold=cold, build=built)
         click.echo(f"cold start: {cold['process_to_answer_s']:.1f}s from process start to first answer "
-                   f"(imports {cold['import_s']:.1f}s, index and models {cold['load_s']:.1f}s, "
-                   f"first answer {cold['first_answer_s']:.2f}s); peak memory {cold['peak_rss_mb']:.0f} MB")
+                   f"(imports {cold['import_s']:.1f}s, index {cold['load_s']:.1f}s, first answer with the models "
+                   f"loading {cold['first_answer_s']:.1f}s); peak memory {cold['peak_rss_mb']:.0f} MB")
         click.echo(f"index build: {built['build_s']:.1f}s for {built['chunks']} passages and {built['sentences']} "
-                   f"sentences with the real models; {built['rebuild_unchanged_s']:.1f}s when nothing changed; "
+                   f"sentences with the real models; {built['rebuild_unchanged_s']:.2f}s when nothing changed; "
                    f"peak memory {built['peak_rss_mb']:.0f} MB")
     report["bench_peak_rss_mb"] = b.peak_rss_mb()
     click.echo(f"this process (warm, after the run): peak memory {report['bench_peak_rss_mb']:.0f} MB")
