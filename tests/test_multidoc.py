@@ -203,3 +203,22 @@ def test_real_models_cite_the_right_profile(tmp_path):
     a = assistant.ask("What is the age of consent?", doc=profile.path.name)
     assert a.answered and {c.doc for c in a.citations} == {profile.path.name}
     assert f"The age of consent in {profile.name} is fifteen" in a.text
+
+
+def test_edited_metadata_makes_the_index_stale_and_reencodes_that_document(two_profiles, monkeypatch):
+    import qa.index
+    from qa.errors import IndexStaleError
+
+    settings, synthetic = two_profiles
+    monkeypatch.setattr(qa.index, "load_encoder", lambda signal, model: CountingEncoder(signal))
+    build_index(settings, progress=False)
+    meta = settings.corpus_dir / "mexico.meta.json"
+    meta.write_text(meta.read_text(encoding="utf-8").replace('"country": "Mexico"', '"country": "México"'),
+                    encoding="utf-8")
+    with pytest.raises(IndexStaleError, match=r"the metadata of mexico.txt changed since it was built"):
+        load_index(settings)
+    CountingEncoder.encoded = []
+    idx = load_index(settings, auto_build=True, progress=False)
+    assert idx.manifest["reused"] == {"documents": 1, "encoded_passages": {"minilm": 96, "e5": 96}}
+    assert "Statistics México. Population 121,736,809" in CountingEncoder.encoded
+

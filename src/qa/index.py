@@ -148,6 +148,11 @@ def _encode_all(encoder: Encoder, texts: list[str], desc: str, progress: bool, b
     return np.vstack(parts) if parts else np.zeros((0, encoder.dim), dtype=np.float32)
 
 
+def meta_hash(doc: Document) -> str:
+    """A document's metadata (its .meta.json), as the manifest records it."""
+    return hashlib.sha256(json.dumps(doc.meta, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
 def _doc_ranges(chunks: list[Chunk]) -> dict[str, tuple[int, int]]:
     """Each document's run of chunk positions (a corpus is chunked document by document)."""
     out: dict[str, tuple[int, int]] = {}
@@ -168,6 +173,8 @@ class _Previous:
     def reusable(self, doc: Document, n_chunks: int, n_sentences: int) -> tuple[int, int, int, int] | None:
         if self.manifest.get("documents", {}).get(doc.doc) != doc.sha256 or doc.doc not in self.rows:
             return None
+        if self.manifest.get("metadata", {}).get(doc.doc, meta_hash(doc)) != meta_hash(doc):
+            return None  # the metadata reaches the passages (a statistic's country)
         rows = self.rows[doc.doc]
         return rows if (rows[1] - rows[0], rows[3] - rows[2]) == (n_chunks, n_sentences) else None
 
@@ -279,6 +286,7 @@ def build_index(settings: Settings, progress: bool = True, encoders: dict[str, E
             "qa_version": __version__,
             "corpus_hash": corpus_hash(docs),
             "documents": {d.doc: d.sha256 for d in docs},
+            "metadata": {d.doc: meta_hash(d) for d in docs},
             "chunker": {"version": CHUNKER_VERSION},
             "tokenizer": {"version": TOKENIZER_VERSION},
             "dense": dense,
@@ -330,6 +338,10 @@ def check_manifest(settings: Settings, manifest: dict, docs: list[Document]) -> 
             f"added: {', '.join(added)}" if added else "",
             f"removed: {', '.join(removed)}" if removed else "") if p)
         reasons.append(f"the corpus changed since it was built ({detail or 'different files'})")
+    recorded = manifest.get("metadata", {})  # absent in indexes built before it was recorded
+    edited = sorted(d.doc for d in docs if d.doc in recorded and recorded[d.doc] != meta_hash(d))
+    if edited:
+        reasons.append(f"the metadata of {', '.join(edited)} changed since it was built")
     if manifest.get("chunker", {}).get("version") != CHUNKER_VERSION:
         reasons.append("the chunker changed")
     if manifest.get("tokenizer", {}).get("version") != TOKENIZER_VERSION:
