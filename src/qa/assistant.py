@@ -98,6 +98,13 @@ class Assistant:
 
     # -------------------------------------------------------------- public
 
+    def load_models(self, mode: str | None = None) -> None:
+        """Load the encoders a mode uses now (seconds), so that a missing model fails here and
+        the first answer's latency is the answer's."""
+        for signal in self.settings.signals(mode):
+            if signal in self.index.faiss:
+                self.index.encoder(signal)
+
     def ask(self, question, history: Sequence[dict] = (), mode: str | None = None, k: int | None = None,
             threshold: float | None = None, doc: str | None = None) -> Answer:
         """Answer ``question`` given earlier ``history`` turns ({"role", "content"}).

@@ -116,6 +116,7 @@ def ask(question, mode, k, as_json, history, doc):
     settings = Settings.from_env(mode=mode)
     text = clean_question(_read_question(question), settings.max_question_chars)  # before seconds of model loading
     assistant = Assistant(settings)
+    assistant.load_models(mode)  # latency_ms is then the answer's, not the model loading's
     answer = assistant.ask(text, turns, mode=mode, k=k, doc=doc)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
