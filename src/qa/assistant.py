@@ -9,10 +9,11 @@ import re
 import time
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from .answer import (FEATURES, FRAMING, Answer, Candidate, Weights, asks_definition, build_answer_text,
+from .answer import (FEATURES, FRAMING, Answer, Candidate, QueryWeights, Weights, asks_definition, build_answer_text,
                      confidence_from, expand, expected_type, idf_weights, is_heading, is_two_part, lexical_coverage,
                      names_entry, order_groups, prior_of_rank, rescale, select_sentences, sentence_scores,
                      sentence_types, title_keys)
@@ -23,7 +24,7 @@ from .glossary import GLOSSARY
 from .index import Index, load_index, sentence_text
 from .lang import detect_language
 from .retrieve import Retrievers
-from .text import fold, query_terms, query_tokens, raw_tokens, tokenize
+from .text import fold, query_terms, raw_tokens, tokenize
 
 CANDIDATE_PASSAGES = 6  # sentences are picked from this many top passages
 MAX_HISTORY_TURNS = 12  # the chat sends its last 6 exchanges; follow-ups look back 2 questions
@@ -74,6 +75,18 @@ def clean_history(history, limit: int) -> list[dict]:
                 continue
             out.append({"role": t["role"], "content": content})
     return out
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    lang: str
+    query: str  # with the earlier questions a follow-up leans on
+    weights: QueryWeights  # each content word's variants -> IDF weight (earlier turns at half)
+    missing: float  # IDF mass of English words the corpus never uses
+    wanted: str | None  # the kind of answer asked for
+    raw: frozenset[str]  # folded words, for entry identifiers ("203", "202bis")
+    terms: frozenset[str]  # every variant of every content word
 
 
 class Assistant:
@@ -156,8 +169,8 @@ class Assistant:
                 count += 1
         return count
 
-    def features(self, question: str, earlier: list[str], query: str, lang: str, hits, mode: str):
-        """Candidate sentences of the top passages and their feature matrix (see ``Weights``)."""
+    def analyse(self, question: str, earlier: list[str], lang: str) -> "Question":
+        """Everything the scorer needs from the question, worked out once."""
         groups = query_terms(question, lang)
         qw = idf_weights(groups, self.idf)
         missing = 0.0
@@ -167,8 +180,13 @@ class Assistant:
         for q in earlier:  # the topic of earlier turns counts, at half weight
             for t, w in idf_weights(query_terms(q, detect_language(q)), self.idf).items():
                 qw[t] = max(qw.get(t, 0.0), 0.5 * w)
+        return Question(question, lang, " ".join([question, *earlier]), qw, missing, expected_type(question),
+                        frozenset(raw_tokens(question)), frozenset(v for g in groups for v in g))
+
+    def features(self, q: "Question", hits, mode: str):
+        """Candidate sentences of the top passages and their feature matrix (see ``Weights``)."""
         signals = [s for s in self.settings.signals(mode) if s != "bm25" and s in self.index.sent_vectors]
-        if lang == "es" and "e5" in signals:
+        if q.lang == "es" and "e5" in signals:
             signals = ["e5"]  # an English-only encoder scores Spanish questions as noise
         rows, owners = [], []
         for rank, h in enumerate(hits[:CANDIDATE_PASSAGES]):
@@ -177,43 +195,39 @@ class Assistant:
                 owners.append((rank, h))
         F = np.zeros((len(rows), len(FEATURES)))
         if not rows:
-            return qw, rows, owners, F
+            return rows, owners, F
         rows_arr = np.array(rows)
-        F[:, 0] = [lexical_coverage(qw, self.sent_terms[r], missing) for r in rows]
-        F[:, 1] = [lexical_coverage(qw, self.chunk_terms[h.position], missing) for _, h in owners]
+        F[:, 0] = [lexical_coverage(q.weights, self.sent_terms[r], q.missing) for r in rows]
+        F[:, 1] = [lexical_coverage(q.weights, self.chunk_terms[h.position], q.missing) for _, h in owners]
         for s in signals:
-            cos = self.index.sent_vectors[s][rows_arr] @ self.index.encoder(s).encode_query(query)
+            cos = self.index.sent_vectors[s][rows_arr] @ self.index.encoder(s).encode_query(q.query)
             F[:, FEATURES.index(s)] = rescale(cos, self.weights.dense_floor[s], self.weights.dense_ceiling[s])
         F[:, 4] = [prior_of_rank(rank) for rank, _ in owners]
-        wanted = expected_type(question)
-        if wanted:
-            F[:, 5] = [wanted in self.sent_types[r] for r in rows]
+        if q.wanted:
+            F[:, 5] = [q.wanted in self.sent_types[r] for r in rows]
         F[:, 6] = self.sent_heading[rows_arr] & ~F[:, 5].astype(bool)
-        q_raw, q_terms = set(raw_tokens(question)), set(query_tokens(question, lang))
-        F[:, 7] = [names_entry(*self.title_keys[h.position], q_raw, q_terms) for _, h in owners]
-        return qw, rows, owners, F
+        F[:, 7] = [names_entry(*self.title_keys[h.position], q.raw, q.terms) for _, h in owners]
+        return rows, owners, F
 
     def _compose(self, question: str, earlier: list[str], query: str, lang: str, hits, mode: str,
                  threshold: float) -> Answer:
-        qw, rows, owners, F = self.features(question, earlier, query, lang, hits, mode)
+        q = self.analyse(question, earlier, lang)
+        rows, owners, F = self.features(q, hits, mode)
         if not rows:
             return self._declined(question, lang, mode, query, 0.0)
         scores = sentence_scores(F, self.weights, lang)
         cands = [Candidate(rank, h.chunk, r - int(self.index.sent_first[h.position]), float(scores[j]),
                            self.sent_terms[r], r) for j, (r, (rank, h)) in enumerate(zip(rows, owners))]
-        picked = select_sentences(cands, qw, two_part=is_two_part(question))
-        wanted = expected_type(question)
-        type_missed = bool(wanted) and not any(
-            wanted in self.sent_types[c.row] for c in picked)
-        best = picked[0]
-        coverage = lexical_coverage(qw, self.chunk_terms[hits[best.hit_rank].position])
-        confidence = confidence_from(coverage, self._dense_match(hits[best.hit_rank], query, mode, lang),
+        picked = select_sentences(cands, q.weights, two_part=is_two_part(question))
+        type_missed = bool(q.wanted) and not any(q.wanted in self.sent_types[c.row] for c in picked)
+        answer_hit = hits[picked[0].hit_rank]
+        coverage = lexical_coverage(q.weights, self.chunk_terms[answer_hit.position])
+        confidence = confidence_from(coverage, self._dense_match(answer_hit, query, mode, lang),
                                      self._unknown_terms(question, lang), type_missed, self.weights)
         if confidence < threshold:
             return self._declined(question, lang, mode, query, confidence)
-        q_terms = set(query_tokens(question, lang))
         definition = asks_definition(question)
-        groups = [(chunk, expand(chunk, idx, q_terms, set(tokenize(chunk.title)), definition, wanted == "author"))
+        groups = [(chunk, expand(chunk, idx, q.terms, set(tokenize(chunk.title)), definition, q.wanted == "author"))
                   for chunk, idx in order_groups(picked)]
         text, citations, marks = build_answer_text(groups, lang)
         return Answer(question, text, True, lang, tuple(citations), (), confidence, mode, query, kind="answer",
