@@ -4,7 +4,9 @@ HTTP API (Gradio's queue: POST /gradio_api/call/v2/ask, then the result's event 
 
 Each conversation is a few turns from the shipped evaluation sets: standalone questions,
 then a question and its follow-up, sent with the conversation so far as history, one turn
-after the other as a person would (no pause unless --think). Reports throughput,
+after the other as a person would (no pause unless --think). Each simulated visitor keeps
+one session for all its conversations, as a browser tab or a gradio_client does
+(--sessionless: a new one for every question, as a bare `curl` does). Reports throughput,
 p50/p95/p99 latency and errors per level; with --rss, the server's resident memory as
 questions are answered.
 
@@ -82,13 +84,19 @@ class Chat:
         self.http = httpx.Client(base_url=url, timeout=REQUEST_TIMEOUT,
                                  limits=httpx.Limits(max_connections=connections,
                                                      max_keepalive_connections=connections))
+        # the endpoint's parameters, to send the ones after (question, history) at their defaults
+        params = self.http.get("gradio_api/info").raise_for_status().json()["named_endpoints"]["/ask"]["parameters"]
+        self.defaults = [p.get("parameter_default") for p in params[2:]]
 
-    def ask(self, question: str, history: list[dict]) -> dict:
-        r = self.http.post("gradio_api/call/v2/ask", json={"question": question, "history": history, "mode": ""})
+    def ask(self, question: str, history: list[dict], session: str | None = None) -> dict:
+        body = {"data": [question, history, *self.defaults]}
+        if session:
+            body["session_hash"] = session
+        r = self.http.post("gradio_api/call/ask", json=body)
         r.raise_for_status()
         event_id = r.json()["event_id"]
         event = ""
-        with self.http.stream("GET", f"gradio_api/call/v2/ask/{event_id}") as s:
+        with self.http.stream("GET", f"gradio_api/call/ask/{event_id}") as s:
             s.raise_for_status()
             for line in s.iter_lines():
                 if line.startswith("event: "):
@@ -147,7 +155,7 @@ def rss_mb(pid: int) -> float | None:
 
 
 def run_level(url: str, conversations: int, turns: int, budget: int, max_seconds: float, think: float,
-              seed: int, pid: int | None, root: Path) -> Level:
+              seed: int, pid: int | None, root: Path, sessionless: bool = False) -> Level:
     standalone, pairs = question_pools(root)
     level = Level(conversations)
     chat = Chat(url, connections=2 * conversations + 4)
@@ -167,6 +175,9 @@ def run_level(url: str, conversations: int, turns: int, budget: int, max_seconds
 
     def worker(n: int):
         rng = random.Random(seed * 100_003 + n)
+        session = None if sessionless else f"load-{seed}-{n}-{rng.getrandbits(32):08x}"
+        if think:  # people do not all press Enter at the same moment
+            time.sleep(rng.uniform(0, think))
         while not stop.is_set():
             history: list[dict] = []
             for q in conversation(rng, turns, standalone, pairs):
@@ -174,7 +185,7 @@ def run_level(url: str, conversations: int, turns: int, budget: int, max_seconds
                     return
                 t = time.perf_counter()
                 try:
-                    out = chat.ask(q, history)
+                    out = chat.ask(q, history, session)
                     ok, why = True, ""
                 except Exception as exc:  # noqa: BLE001 - every failure counts as an error
                     out, ok, why = None, False, f"{type(exc).__name__}: {exc}"
@@ -315,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--think", type=float, default=0.0, help="mean pause between a conversation's turns, seconds")
     p.add_argument("--concurrency", type=int, help="QA_CONCURRENCY for the server this script starts")
     p.add_argument("--rss", action="store_true", help="report the server's resident memory over the run")
+    p.add_argument("--sessionless", action="store_true",
+                   help="a new session for every question (as a bare HTTP call), not one per visitor")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", type=Path, help="write the results here as JSON")
     args = p.parse_args(argv)
@@ -337,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{n} conversations, {budget} questions, {args.turns} turns each"
                   f"{' on ' + (url or server.url)}…", file=sys.stderr, flush=True)
             level = run_level(url or server.url, n, args.turns, budget, args.max_seconds, args.think, args.seed,
-                              pid if args.rss else None, ROOT)
+                              pid if args.rss else None, ROOT, args.sessionless)
         finally:
             if server:
                 server.close()

@@ -43,3 +43,19 @@ def test_simultaneous_conversations_are_all_answered(real_assistant, tmp_path):
     level = json.loads(out.read_text())["levels"][0]
     assert (level["conversations"], level["questions"], level["errors"]) == (6, 18, 0)
     assert "| 6 | 18 | 0 |" in r.stdout
+
+
+def test_queue_settings_come_from_the_environment(monkeypatch):
+    from qa.config import Settings
+    from qa.errors import QAError
+
+    s = Settings.from_env()
+    assert (s.concurrency, s.queue_size, s.sessions) == (2, 200, 1000)
+    monkeypatch.setenv("QA_CONCURRENCY", "4")
+    monkeypatch.setenv("QA_QUEUE_SIZE", "0")
+    monkeypatch.setenv("QA_SESSIONS", "50")
+    s = Settings.from_env()
+    assert (s.concurrency, s.queue_size, s.sessions) == (4, 0, 50)
+    monkeypatch.setenv("QA_CONCURRENCY", "0")
+    with pytest.raises(QAError, match="QA_CONCURRENCY and QA_SESSIONS must be 1 or more"):
+        Settings.from_env()

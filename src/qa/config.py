@@ -99,6 +99,10 @@ class Settings:
     # on 2 cores; see the README, "Concurrent users".
     concurrency: int = 2
     queue_size: int = 200
+    # visitors (browser tabs, API clients) whose conversation state is kept in memory, about
+    # 30 KB each; beyond this the least recently active lose their history. A bare HTTP call
+    # without a session counts as a visitor, so this is also what bounds memory under them.
+    sessions: int = 1000
     log_enabled: bool = True
     log_retention_days: int = 0  # 0 keeps everything
     staff_users: Path | None = None  # staff accounts file; None: data_dir/staff_users.json (see staff_users_path)
@@ -113,8 +117,8 @@ class Settings:
             raise QAError(f"unknown mode {self.mode!r}: use one of {', '.join(MODES)} or signals joined by '+' ({'+'.join(SIGNALS)})")
         if self.fusion not in FUSIONS:
             raise QAError(f"unknown fusion {self.fusion!r}: use one of {', '.join(FUSIONS)}")
-        if self.concurrency < 1 or self.queue_size < 0:
-            raise QAError("QA_CONCURRENCY must be 1 or more and QA_QUEUE_SIZE 0 (no limit) or more")
+        if self.concurrency < 1 or self.queue_size < 0 or self.sessions < 1:
+            raise QAError("QA_CONCURRENCY and QA_SESSIONS must be 1 or more, QA_QUEUE_SIZE 0 (no limit) or more")
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -137,6 +141,7 @@ class Settings:
             port=_env("QA_PORT", 7860, int),
             concurrency=_env("QA_CONCURRENCY", 2, int),
             queue_size=_env("QA_QUEUE_SIZE", 200, int),
+            sessions=_env("QA_SESSIONS", 1000, int),
             log_enabled=_env("QA_LOG", True, bool),
             log_retention_days=_env("QA_LOG_RETENTION_DAYS", 0, int),
             staff_users=_env("QA_STAFF_USERS", None, Path),
