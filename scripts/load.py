@@ -1,12 +1,15 @@
 #!/usr/bin/env python
 """Load test: N simultaneous conversations against the running web chat, through its
-HTTP API (Gradio's queue: POST /gradio_api/call/v2/ask, then the result's event stream).
+HTTP API (Gradio's queue: POST /gradio_api/call/ask, then the result's event stream).
 
 Each conversation is a few turns from the shipped evaluation sets: standalone questions,
 then a question and its follow-up, sent with the conversation so far as history, one turn
 after the other as a person would (no pause unless --think). Each simulated visitor keeps
 one session for all its conversations, as a browser tab or a gradio_client does
-(--sessionless: a new one for every question, as a bare `curl` does). Reports throughput,
+(--sessionless: a new one for every question, as a bare `curl` does). The chat keeps the
+vectors of recent questions, so a repeated question is cheap; --distinct respaces every
+question (a second space in random gaps: the same tokens, another text) so that its
+vectors must be computed, the cost of questions never asked before. Reports throughput,
 p50/p95/p99 latency and errors per level; with --rss, the server's resident memory as
 questions are answered.
 
@@ -72,6 +75,13 @@ def conversation(rng: random.Random, turns: int, standalone: list[str], pairs: l
     if turns < 2:
         return [rng.choice(standalone)]
     return rng.sample(standalone, turns - 2) + list(rng.choice(pairs))
+
+
+def respaced(question: str, rng: random.Random) -> str:
+    """The same words with a second space in random gaps: the models read exactly the same
+    tokens, but the text differs, so its vector is not in the chat's cache."""
+    words = question.split(" ")
+    return words[0] + "".join(("  " if rng.random() < 0.5 else " ") + w for w in words[1:])
 
 
 # ------------------------------------------------------------------ the API
@@ -155,7 +165,7 @@ def rss_mb(pid: int) -> float | None:
 
 
 def run_level(url: str, conversations: int, turns: int, budget: int, max_seconds: float, think: float,
-              seed: int, pid: int | None, root: Path, sessionless: bool = False) -> Level:
+              seed: int, pid: int | None, root: Path, sessionless: bool = False, distinct: bool = False) -> Level:
     standalone, pairs = question_pools(root)
     level = Level(conversations)
     chat = Chat(url, connections=2 * conversations + 4)
@@ -183,6 +193,8 @@ def run_level(url: str, conversations: int, turns: int, budget: int, max_seconds
             for q in conversation(rng, turns, standalone, pairs):
                 if not take():
                     return
+                if distinct:
+                    q = respaced(q, rng)
                 t = time.perf_counter()
                 try:
                     out = chat.ask(q, history, session)
@@ -326,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--think", type=float, default=0.0, help="mean pause between a conversation's turns, seconds")
     p.add_argument("--concurrency", type=int, help="QA_CONCURRENCY for the server this script starts")
     p.add_argument("--rss", action="store_true", help="report the server's resident memory over the run")
+    p.add_argument("--distinct", action="store_true",
+                   help="respace every question so its vector is not in the cache: the cost of new questions")
     p.add_argument("--sessionless", action="store_true",
                    help="a new session for every question (as a bare HTTP call), not one per visitor")
     p.add_argument("--seed", type=int, default=0)
@@ -350,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{n} conversations, {budget} questions, {args.turns} turns each"
                   f"{' on ' + (url or server.url)}…", file=sys.stderr, flush=True)
             level = run_level(url or server.url, n, args.turns, budget, args.max_seconds, args.think, args.seed,
-                              pid if args.rss else None, ROOT, args.sessionless)
+                              pid if args.rss else None, ROOT, args.sessionless, args.distinct)
         finally:
             if server:
                 server.close()

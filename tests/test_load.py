@@ -59,3 +59,39 @@ def test_queue_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("QA_CONCURRENCY", "0")
     with pytest.raises(QAError, match="QA_CONCURRENCY and QA_SESSIONS must be 1 or more"):
         Settings.from_env()
+
+
+@pytest.mark.e2e
+def test_a_full_queue_turns_new_questions_away_with_a_message(real_assistant):
+    """QA_QUEUE_SIZE=1, QA_CONCURRENCY=1: of 20 questions sent at once, one is answered while
+    one waits; the rest are refused at once (HTTP 503) instead of waiting."""
+    import copy
+    import dataclasses
+    import threading
+
+    import httpx
+
+    from .live import start_app
+
+    busy = copy.copy(real_assistant)
+    busy.settings = dataclasses.replace(real_assistant.settings, queue_size=1, concurrency=1)
+    url, server = start_app(busy)
+    statuses, barrier = [], threading.Barrier(20)
+
+    def ask():
+        barrier.wait()
+        r = httpx.post(url + "gradio_api/call/v2/ask", timeout=60,
+                       json={"question": "What is the age of consent in Mexico?", "history": []})
+        statuses.append((r.status_code, r.json().get("detail", "")))
+
+    try:
+        threads = [threading.Thread(target=ask) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        server.close()
+    refused = [d for code, d in statuses if code == 503]
+    assert {code for code, _ in statuses} == {200, 503}
+    assert refused and all(d.startswith("Queue is full. Max size is 1") for d in refused)
