@@ -199,7 +199,9 @@ def app_url(real_assistant):
 def client(app_url):
     from gradio_client import Client
 
-    return Client(app_url, verbose=False)
+    c = Client(app_url, verbose=False)
+    yield c
+    c.close()  # its event stream open would hold the server's shutdown for 15 s
 
 
 @pytest.mark.e2e

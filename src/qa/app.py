@@ -324,6 +324,10 @@ def build_app(assistant: Assistant, recorder: Recorder | None = None) -> gr.Bloc
     return demo
 
 
+# a page left open keeps an event stream to the server: stopping waits this long for it, not forever
+SHUTDOWN_SECONDS = 2
+
+
 class Running:
     """A server running in a background thread; ``close()`` stops it, then runs ``on_close``."""
 
@@ -341,7 +345,8 @@ def start_server(app, host: str, port: int, on_close=None) -> Running:
     """Serve an ASGI app with uvicorn in a background thread; return once it accepts connections."""
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                           timeout_graceful_shutdown=SHUTDOWN_SECONDS))
     thread = threading.Thread(target=server.run, name="qa-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -380,7 +385,8 @@ def launch(assistant: Assistant, host: str, port: int, block: bool = True, recor
     on_close = recorder.close if recorder is not None else None
     if block:
         try:
-            uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning")).run()
+            uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                          timeout_graceful_shutdown=SHUTDOWN_SECONDS)).run()
         finally:
             if on_close is not None:
                 on_close()
