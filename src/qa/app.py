@@ -66,6 +66,7 @@ CSS = """
   #qa-title h2 { font-size: 1.3rem; line-height: 1.25; margin-bottom: 0.3rem; }
   #qa-lang .wrap { flex-wrap: nowrap; }
   #qa-chat { height: 45vh !important; min-height: 260px; }
+  #qa-question textarea::placeholder { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 }
 """
 
