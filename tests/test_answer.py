@@ -1,9 +1,8 @@
 import numpy as np
 import pytest
 
-from qa.answer import (FEATURES, Candidate, Weights, build_answer_text, expand, expected_type, is_two_part,
-                       lexical_coverage,
-                       rescale, select_sentences, sentence_scores, sentence_types)
+from qa.answer import (FEATURES, Candidate, Weights, build_answer_text, counted_terms, counts, expand, expected_type,
+                       is_two_part, lexical_coverage, rescale, select_sentences, sentence_scores, sentence_types)
 from qa.corpus import Chunk, Sentence
 
 
@@ -45,9 +44,52 @@ def test_sentence_scores_are_linear_in_the_features_per_language():
     ("Who wrote 'Small World, Big Responsibility'?", "author"),
     ("When was RELPE formed?", "date"),
     ("What is Clic Seguro?", None),
+    ("What is the phone number of the ASI report line?", "contact"),
+    ("¿Y cuál es su página web?", "contact"),
+    ("What's the web address for Clic Seguro?", "contact"),
+    # a website or a phone as the topic, "address" the verb, "fines de lucro", "share" the verb
+    ("What do students get from the Secretariat of Public Education's website?", None),
+    ("At what age do kids in Mexico usually get their first phone?", None),
+    ("What problem was it meant to address?", None),
+    ("proacceso es una empresa o una organizacion sin fines de lucro?", None),
+    ("What targets do its members share?", None),
+    ("¿Con quién hizo Telmex la Aldea Digital?", None),
+    ("¿De dónde salen las cifras de población?", None),
 ])
 def test_expected_answer_type(question, kind):
     assert expected_type(question) == kind
+
+
+@pytest.mark.parametrize("sentence,gives", [
+    ("The penalty for rape is between eight and 30 years’ imprisonment.", True),
+    ("The punishment is a fine of forty days’ minimum salary.", True),
+    ("Increased penalties also apply if two or more offenders are involved.", True),
+    ("The same penalties apply to those who reproduce such content.", False),
+])
+def test_a_penalty_sentence_gives_a_term_or_a_fine(sentence, gives):
+    assert ("penalty" in sentence_types(chunk(sentences=(sentence,)), 0)) is gives
+
+
+@pytest.mark.parametrize("question,lang,counted", [
+    ("How many schools in Sonora got XO laptops?", "en", "school"),
+    ("¿Cuántas escuelas hay en México?", "es", "school"),
+    ("How many member organizations does RedNATIC have?", "en", "member"),
+])
+def test_what_a_how_many_question_counts(question, lang, counted):
+    terms = counted_terms(question, lang)
+    assert counted in terms and "laptop" not in terms and "organ" not in terms
+
+
+def test_a_question_that_counts_nothing():
+    assert counted_terms("What is the penalty?", "en") == ()
+
+
+def test_a_figure_counts_what_stands_beside_it():
+    laptops = "The State of Sonora received 5,000 XO laptops in 2012."
+    assert counts(laptops, ("laptop",))
+    assert not counts(laptops, ("school",))
+    assert not counts("Launched in 2012 in schools.", ("school",))  # a year counts nothing
+    assert counts("Formed in 2004 by sixteen countries.", ("countri",))
 
 
 def test_sentence_types_ignore_years_for_numbers():

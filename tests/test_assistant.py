@@ -34,6 +34,22 @@ def test_another_country_is_declined_with_closest_passages(real_assistant):
     assert a.hits[0].chunk.title == "Population"
 
 
+@pytest.mark.parametrize("question", [
+    "How much did the XO laptops for Sonora cost?",  # a cost: the profile gives none
+    "What is the phone number of the Internet Security Alliance?",  # a phone number it does not give
+    "How many schools in Sonora got laptops?",  # its figure counts laptops, not schools
+    "¿Qué pena tiene el artículo 263 del código penal?",  # an article it does not list
+])
+def test_near_misses_are_declined(real_assistant, question):
+    a = real_assistant.ask(question)
+    assert not a.answered, a.text
+
+
+def test_a_spanish_acronym_is_not_an_unknown_name(real_assistant):
+    a = real_assistant.ask("¿En qué foros de la OCDE se presentó la RIA?")  # the profile says OECD
+    assert a.answered and "OECD" in a.text
+
+
 def test_followup_uses_the_earlier_turn(real_assistant):
     first = real_assistant.ask("What was the 2014 digital inclusion pilot?")
     assert first.answered and "Programa de Inclusión Digital" in first.text

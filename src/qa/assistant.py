@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .answer import (FEATURES, FRAMING, Answer, Candidate, QueryWeights, Weights, asks_definition, build_answer_text,
-                     confidence_from, expand, expected_type, idf_weights, is_heading, is_two_part, lexical_coverage,
+                     confidence_from, counted_terms, counts, expand, expected_type, idf_weights, is_heading, is_two_part, lexical_coverage,
                      names_entry, order_groups, prior_of_rank, rescale, select_sentences, sentence_scores,
                      sentence_types, title_keys)
 from .config import Settings
@@ -32,7 +32,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\uf
 _GREETING = frozenset("""hola hello hi hey thanks thank you gracias muchas buenos buenas dias tardes noches ok okay
     bye adios saludos good morning afternoon evening cheers great perfecto vale
     there que tal a lot so very much""".split())  # "hi there", "hola, ¿qué tal?", "thanks a lot"
-_SALIENT = re.compile(r"\b([A-ZÁÉÍÓÚÑ][\w\-]+|(?:19|20)\d{2})\b")
+_SALIENT = re.compile(r"\b([A-ZÁÉÍÓÚÑ][\w\-]+|(?:19|20)\d{2}|\d{3}(?:bis|ter)?)\b")
 
 
 def clean_question(question, limit: int) -> str:
@@ -85,6 +85,7 @@ class Question:
     weights: QueryWeights  # each content word's variants -> IDF weight (earlier turns at half)
     missing: float  # IDF mass of English words the corpus never uses
     wanted: str | None  # the kind of answer asked for
+    counted: tuple[str, ...]  # what a "how many" question counts (its variants)
     raw: frozenset[str]  # folded words, for entry identifiers ("203", "202bis")
     terms: frozenset[str]  # every variant of every content word
 
@@ -108,6 +109,10 @@ class Assistant:
         self.sent_types = [sentence_types(c, i) for c in self.index.chunks for i in range(len(c.sentences))]
         self.sent_heading = np.array([is_heading(c, i) for c in self.index.chunks for i in range(len(c.sentences))])
         self.vocabulary = frozenset(t for d in self.index.docs.values() for t in raw_tokens(d.text))
+        self.anagrams = frozenset("".join(sorted(t)) for t in self.vocabulary if t.isalpha())
+        # "Mexico", "mexicanos": every passage of a country's profile is about that country
+        self.countries = tuple({fold(d.meta["country"])[:5] for d in self.index.docs.values()
+                                if len(d.meta.get("country", "")) >= 4})
 
     # -------------------------------------------------------------- public
 
@@ -157,17 +162,33 @@ class Assistant:
             cos = float(self.index.faiss[signal].reconstruct(hit.position) @ self.index.encoder(signal).encode_query(query))
         return float(rescale(np.array(cos), self.weights.dense_floor[signal], self.weights.dense_ceiling[signal]))
 
-    def _unknown_terms(self, question: str, lang: str) -> int:
-        """Names and years in the question that the corpus never mentions."""
-        count = 0
+    def _salient(self, question: str, lang: str) -> list[str]:
+        """The names, years and identifiers ('Guatemala', '2020', '205') a question asks about,
+        folded. A capital that only starts the sentence, a capitalized Spanish word
+        ('Secretaría de Educación') and the profile's own country are not names."""
+        out = []
         for m in _SALIENT.finditer(question):
-            if m.start() == 0 or question[:m.start()].rstrip().endswith(("¿", "¡", ".", "?", "!")):
-                continue  # a capital that only starts the sentence
-            if lang == "es" and fold(m.group(1)) in GLOSSARY:
-                continue  # a capitalized Spanish word ("Secretaría de Educación"), not a name
-            if any(t not in self.vocabulary for t in raw_tokens(m.group(1))):
-                count += 1
-        return count
+            word = m.group(1)
+            if not word[0].isdigit():
+                if m.start() == 0 or question[:m.start()].rstrip().endswith(("¿", "¡", ".", "?", "!")):
+                    continue
+                if lang == "es" and fold(word) in GLOSSARY:
+                    continue
+            out += [t for t in raw_tokens(word) if len(t) > 2 and not any(t.startswith(c) for c in self.countries)]
+        return out
+
+    def _counted(self, question: str, lang: str) -> tuple[str, ...]:
+        """What a "how many" question counts, when it can be checked: not people (users,
+        participants, students…), not a word the profile never uses."""
+        counted = counted_terms(question, lang)
+        if "peopl" in counted or not any(v in self.idf for v in counted):
+            return ()
+        return counted
+
+    def _unknown_terms(self, salient: list[str]) -> int:
+        """How many of the question's names and years the corpus never mentions. An acronym
+        whose letters the corpus has in another order is known (Spanish 'OCDE' is 'OECD')."""
+        return sum(t not in self.vocabulary and "".join(sorted(t)) not in self.anagrams for t in salient)
 
     def analyse(self, question: str, earlier: list[str], lang: str) -> "Question":
         """Everything the scorer needs from the question, worked out once."""
@@ -181,6 +202,7 @@ class Assistant:
             for t, w in idf_weights(query_terms(q, detect_language(q)), self.idf).items():
                 qw[t] = max(qw.get(t, 0.0), 0.5 * w)
         return Question(question, lang, " ".join([question, *earlier]), qw, missing, expected_type(question),
+                        self._counted(question, lang),
                         frozenset(raw_tokens(question)), frozenset(v for g in groups for v in g))
 
     def features(self, q: "Question", hits, mode: str):
@@ -220,10 +242,14 @@ class Assistant:
                            self.sent_terms[r], r) for j, (r, (rank, h)) in enumerate(zip(rows, owners))]
         picked = select_sentences(cands, q.weights, two_part=is_two_part(question))
         type_missed = bool(q.wanted) and not any(q.wanted in self.sent_types[c.row] for c in picked)
+        if q.wanted == "number" and not type_missed and q.counted:
+            # a statistic's label is paraphrased too freely to check ("líneas de celular")
+            type_missed = not any(c.chunk.kind == "statistic" or counts(c.chunk.sentences[c.index].text, q.counted)
+                                  for c in picked)
         answer_hit = hits[picked[0].hit_rank]
         coverage = lexical_coverage(q.weights, self.chunk_terms[answer_hit.position])
         confidence = confidence_from(coverage, self._dense_match(answer_hit, query, mode, lang),
-                                     self._unknown_terms(question, lang), type_missed, self.weights)
+                                     self._unknown_terms(self._salient(question, lang)), type_missed, self.weights)
         if confidence < threshold:
             return self._declined(question, lang, mode, query, confidence)
         definition = asks_definition(question)

@@ -73,7 +73,7 @@ GLOSSARY: dict[str, str] = {
     "objetivos": "goals aims", "meta": "goal", "metas": "goals", "proposito": "purpose aim", "apoyo": "support",
     "apoyaron": "support supported", "fundo": "founded", "fundada": "founded", "fundador": "founded",
     "creo": "created launched", "lanzo": "launched", "lanzamiento": "launch", "anuncio": "announced",
-    "miembros": "members", "miembro": "member", "paises": "countries", "pais": "country", "estados": "states",
+    "miembros": "members", "miembro": "member", "paises": "countries", "pais": "country", "estados": "states", "pueblo": "town village", "pueblos": "towns villages", "ciudad": "city", "ciudades": "cities", "tipo": "type kind", "tipos": "types kinds",
     "estado": "state", "nacional": "national", "mundial": "world global", "internacional": "international",
     "investigacion": "research study", "estudio": "study", "estudios": "studies", "encuesta": "survey",
     "publico": "published public", "publicacion": "publication", "escribio": "wrote", "temas": "topics",
