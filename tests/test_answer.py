@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from qa.answer import (FEATURES, Candidate, Weights, build_answer_text, counted_terms, counts, expand, expected_type,
-                       is_two_part, lexical_coverage, rescale, select_sentences, sentence_scores, sentence_types)
+                       is_two_part, lexical_coverage, rescale, role_asked, select_sentences, sentence_scores,
+                       sentence_types)
 from qa.corpus import Chunk, Sentence
 
 
@@ -82,6 +83,19 @@ def test_what_a_how_many_question_counts(question, lang, counted):
 
 def test_a_question_that_counts_nothing():
     assert counted_terms("What is the penalty?", "en") == ()
+
+
+@pytest.mark.parametrize("question,stem", [
+    ("Who is the director of Fundación Proacceso?", "director"),
+    ("¿Quién fundó la Fundación Proacceso?", "found"),
+    ("quien dirige la Red por los Derechos de la Infancia", "director"),
+    ("Who is the president of the Internet Security Alliance?", "presid"),
+    ("Who wrote it?", None),
+    ("Who took part in the ASI congress?", None),
+])
+def test_the_role_a_who_question_asks_about(question, stem):
+    stems = role_asked(question)
+    assert (stem in stems) if stem else stems == ()
 
 
 def test_a_figure_counts_what_stands_beside_it():

@@ -39,10 +39,16 @@ def test_another_country_is_declined_with_closest_passages(real_assistant):
     "What is the phone number of the Internet Security Alliance?",  # a phone number it does not give
     "How many schools in Sonora got laptops?",  # its figure counts laptops, not schools
     "¿Qué pena tiene el artículo 263 del código penal?",  # an article it does not list
+    "Who is the director of Fundación Proacceso?",  # its entry names no director
 ])
 def test_near_misses_are_declined(real_assistant, question):
     a = real_assistant.ask(question)
     assert not a.answered, a.text
+
+
+def test_a_role_the_profile_names_is_answered(real_assistant):
+    a = real_assistant.ask("Who founded the Interactive Generations Forum?")
+    assert a.answered and "Telefónica" in a.text
 
 
 def test_a_spanish_acronym_is_not_an_unknown_name(real_assistant):

@@ -159,6 +159,35 @@ def counts(sentence: str, counted: tuple[str, ...]) -> bool:
     return False
 
 
+# "Who is the director of…", "¿Quién fundó…?": the role asked about, and the stems a
+# sentence naming someone in that role would use
+_ROLES = {
+    "found": ("found", "founder", "establish"),
+    "direct": ("director", "direct", "head", "lead", "leader"),
+    "presid": ("presid", "chair", "chairman", "head"),
+    "chair": ("presid", "chair", "chairman", "head"),
+    "own": ("owner", "own"),
+    "ceo": ("ceo", "chief"),
+}
+_ROLE_QUESTION = re.compile(
+    r"\bwho (?:is|was|are|were) (?:the |its |their )?(found|direct|presid|chair|own|ceo)\w*|"
+    r"\bwho (found|direct|lead|led|head|run|ran|chair|own)\w*|"
+    r"\bquien(?:es)? (?:es|era|fue|son|eran|fueron) (?:el|la|los|las|su|sus) (fundador|director|president|jefe|dueno)\w*|"
+    r"\bquien(?:es)? (fund|dirig|encabez|presid|lider)\w*", re.I)
+_ROLE_ALIASES = {"lead": "direct", "led": "direct", "head": "direct", "run": "direct", "ran": "direct",
+                 "fundador": "found", "fund": "found", "director": "direct", "dirig": "direct", "jefe": "direct",
+                 "encabez": "direct", "lider": "direct", "president": "presid", "dueno": "own"}
+
+
+def role_asked(question: str) -> tuple[str, ...]:
+    """The stems a sentence must hold to say who holds the role a question asks about."""
+    m = _ROLE_QUESTION.search(fold(question))
+    if not m:
+        return ()
+    role = next(g for g in m.groups() if g)
+    return _ROLES[_ROLE_ALIASES.get(role, role)]
+
+
 def sentence_types(chunk: Chunk, i: int) -> frozenset[str]:
     """The answer types sentence ``i`` of ``chunk`` can give (computed at load, not per question)."""
     text = chunk.sentences[i].text

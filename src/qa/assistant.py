@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .answer import (FEATURES, FRAMING, Answer, Candidate, QueryWeights, Weights, asks_definition, build_answer_text,
-                     confidence_from, counted_terms, counts, expand, expected_type, idf_weights, is_heading, is_two_part, lexical_coverage,
+                     confidence_from, counted_terms, counts, role_asked, expand, expected_type, idf_weights, is_heading, is_two_part, lexical_coverage,
                      names_entry, order_groups, prior_of_rank, rescale, select_sentences, sentence_scores,
                      sentence_types, title_keys)
 from .config import Settings
@@ -86,6 +86,7 @@ class Question:
     missing: float  # IDF mass of English words the corpus never uses
     wanted: str | None  # the kind of answer asked for
     counted: tuple[str, ...]  # what a "how many" question counts (its variants)
+    role: tuple[str, ...]  # the stems naming the role a "who is the director…" question asks about
     raw: frozenset[str]  # folded words, for entry identifiers ("203", "202bis")
     terms: frozenset[str]  # every variant of every content word
 
@@ -202,7 +203,7 @@ class Assistant:
             for t, w in idf_weights(query_terms(q, detect_language(q)), self.idf).items():
                 qw[t] = max(qw.get(t, 0.0), 0.5 * w)
         return Question(question, lang, " ".join([question, *earlier]), qw, missing, expected_type(question),
-                        self._counted(question, lang),
+                        self._counted(question, lang), role_asked(question),
                         frozenset(raw_tokens(question)), frozenset(v for g in groups for v in g))
 
     def features(self, q: "Question", hits, mode: str):
@@ -242,6 +243,8 @@ class Assistant:
                            self.sent_terms[r], r) for j, (r, (rank, h)) in enumerate(zip(rows, owners))]
         picked = select_sentences(cands, q.weights, two_part=is_two_part(question))
         type_missed = bool(q.wanted) and not any(q.wanted in self.sent_types[c.row] for c in picked)
+        if q.role and all(self.sent_terms[c.row].isdisjoint(q.role) for c in picked):
+            type_missed = True  # "who directs…" answered by a sentence that names no director
         if q.wanted == "number" and not type_missed and q.counted:
             # a statistic's label is paraphrased too freely to check ("líneas de celular")
             type_missed = not any(c.chunk.kind == "statistic" or counts(c.chunk.sentences[c.index].text, q.counted)
