@@ -17,7 +17,7 @@ import numpy as np
 
 from .corpus import Chunk
 from .retrieve import Hit
-from .text import fold
+from .text import fold, query_terms, raw_tokens, tokenize
 
 FRAMING = {
     "en": {
@@ -140,7 +140,6 @@ COUNT_WINDOW = 4  # tokens either side of a figure that say what it counts
 def counted_terms(question: str, lang: str) -> tuple[str, ...]:
     """What a "how many" question counts, as its first content word's variants
     ('How many member organizations…' -> member; '¿Cuántas escuelas…?' -> school, escuel)."""
-    from .text import query_terms
     m = _COUNTED.search(fold(question))
     groups = query_terms(m.group(1), lang) if m else []
     return groups[0] if groups else ()
@@ -149,7 +148,6 @@ def counted_terms(question: str, lang: str) -> tuple[str, ...]:
 def counts(sentence: str, counted: tuple[str, ...]) -> bool:
     """Whether the sentence gives a figure with what the question counts beside it:
     '5,000 XO laptops' counts laptops, not schools."""
-    from .text import raw_tokens, tokenize
     words = raw_tokens(sentence)
     for i, w in enumerate(words):
         if _NUMBER_WORD.fullmatch(w):
@@ -203,7 +201,6 @@ _ID = re.compile(r"^(?!(?:19|20)\d{2}$)\w*\d\w*$")
 def title_keys(chunk: Chunk) -> tuple[frozenset[str], bool]:
     """What a question must contain to name this entry: its identifiers ('203', '202bis';
     years do not identify) if the title has any, else its title words. The flag says which."""
-    from .text import raw_tokens, tokenize
     ids = frozenset(t for t in raw_tokens(chunk.title) if _ID.match(t))
     if ids:
         return ids, True

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .answer import (FEATURES, FRAMING, Answer, Candidate, QueryWeights, Weights, asks_definition, build_answer_text,
-                     confidence_from, counted_terms, counts, role_asked, expand, expected_type, idf_weights, is_heading, is_two_part, lexical_coverage,
-                     names_entry, order_groups, prior_of_rank, rescale, select_sentences, sentence_scores,
-                     sentence_types, title_keys)
+                     confidence_from, counted_terms, counts, expand, expected_type, idf_weights, is_heading,
+                     is_two_part, lexical_coverage, names_entry, order_groups, prior_of_rank, rescale, role_asked,
+                     select_sentences, sentence_scores, sentence_types, title_keys)
 from .config import Settings
 from .dialog import earlier_questions
 from .errors import InputError
