@@ -44,6 +44,8 @@ from pathlib import Path
 
 import httpx
 
+from qa.client import stream_result
+
 ROOT = Path(__file__).resolve().parents[1]
 MAX_QUESTIONS = 5000
 REQUEST_TIMEOUT = 60.0
@@ -105,21 +107,12 @@ class Chat:
         r = self.http.post("gradio_api/call/ask", json=body)
         r.raise_for_status()
         event_id = r.json()["event_id"]
-        event = ""
         with self.http.stream("GET", f"gradio_api/call/ask/{event_id}") as s:
             s.raise_for_status()
-            for line in s.iter_lines():
-                if line.startswith("event: "):
-                    event = line[7:]
-                elif line.startswith("data: ") and event in ("complete", "error"):
-                    data = json.loads(line[6:])
-                    if event == "error":
-                        raise RuntimeError(f"server error: {data}")
-                    out = data[0]
-                    if not isinstance(out, dict) or "error" in out or "answer" not in out:
-                        raise RuntimeError(f"no answer: {str(out)[:200]}")
-                    return out
-        raise RuntimeError("the event stream ended without a result")
+            out = stream_result(s.iter_lines(), "ask")
+        if not isinstance(out, dict) or "error" in out or "answer" not in out:
+            raise RuntimeError(f"no answer: {str(out)[:200]}")
+        return out
 
     def close(self):
         self.http.close()

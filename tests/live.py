@@ -41,21 +41,12 @@ def call_api(url: str, api: str, body: bytes | str, timeout: float = 60.0):
     """POST a raw JSON body of named arguments to Gradio's HTTP API (``/gradio_api/call/v2/<api>``)
     and return the endpoint's result. Raw, so a test can send what a Python client cannot
     encode (a lone surrogate in a JSON string)."""
-    import json
-
     import httpx
+
+    from qa.client import stream_result
 
     with httpx.Client(base_url=url, timeout=timeout) as c:
         r = c.post(f"gradio_api/call/v2/{api}", content=body, headers={"content-type": "application/json"})
         r.raise_for_status()
-        event = ""
         with c.stream("GET", f"gradio_api/call/v2/{api}/{r.json()['event_id']}") as s:
-            for line in s.iter_lines():
-                if line.startswith("event: "):
-                    event = line[7:]
-                elif line.startswith("data: ") and event in ("complete", "error"):
-                    data = json.loads(line[6:])
-                    if event == "error":
-                        raise RuntimeError(f"{api} failed: {data}")
-                    return data[0]
-    raise RuntimeError(f"{api}: the stream ended without a result")
+            return stream_result(s.iter_lines(), api)

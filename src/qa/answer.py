@@ -132,7 +132,7 @@ def expected_type(question: str) -> str | None:
     return None
 
 
-_NUMBER_WORD = re.compile(dict((n, g) for n, _a, g in ANSWER_TYPES)["number"].pattern, re.I)
+_NUMBER_WORD = next(gives for name, _asks, gives in ANSWER_TYPES if name == "number")  # a figure, not a year
 _COUNTED = re.compile(r"\b(?:how many|number of|cuant[oa]s|numero de|cantidad de)\s+(.+)", re.I)
 COUNT_WINDOW = 4  # tokens either side of a figure that say what it counts
 
