@@ -3,8 +3,9 @@ import pytest
 
 from qa.answer import (FEATURES, Candidate, Weights, build_answer_text, counted_terms, counts, expand, expected_type,
                        is_two_part, lexical_coverage, rescale, role_asked, select_sentences, sentence_scores,
-                       sentence_types)
+                       sentence_types, statistic_misses)
 from qa.corpus import Chunk, Sentence
+from qa.text import query_terms
 
 
 def chunk(kind="paragraph", title="", sentences=("One fact here.", "Another fact there."), start=100):
@@ -141,9 +142,29 @@ def test_sentences_of_one_passage_that_score_alike_are_both_quoted():
     ("¿Qué programas han dado laptops a niños y en qué años?", True),
     ("Which grades got laptops in the 2014 pilot?", False),
     ("What is the penalty for storing and buying child pornography?", False),
+    ("Are there more cell phone subscriptions than people in Mexico?", True),
+    ("Which carries a longer prison term: Article 203 or Article 204?", True),
+    ("¿Hay más celulares que personas en México?", True),
+    ("What more does the foundation offer?", False),
 ])
 def test_two_part_questions(question, two):
     assert is_two_part(question) == two
+
+
+@pytest.mark.parametrize("question,lang,label,misses", [
+    ("How many people live in Mexico?", "en", "Population: 121,736,809", []),
+    ("What percentage of Mexicans are online?", "en", "Internet Users: 49.3%", []),
+    ("And what share of them are children under 15?", "en", "Population 0-14: 27.6%", []),
+    ("What percentage of internet users in Mexico are under 18?", "en", "Internet Users: 49.3%", ["18"]),
+    ("Which Mexican state has the highest share of internet users?", "en", "Internet Users: 49.3%",
+     ["state", "highest"]),
+    ("¿Cuántos habitantes tiene Colombia?", "es", "Population: 121,736,809", ["colombia"]),
+    ("¿Qué porcentaje de las escuelas públicas en México tiene internet?", "es", "Internet Users: 49.3%",
+     ["escuela", "publica"]),
+])
+def test_what_a_country_statistic_does_not_answer(question, lang, label, misses):
+    found = statistic_misses(query_terms(question, lang), label, "Mexico", ("mexic",))
+    assert [g[0] for g in found] == misses
 
 
 def test_expand_adds_the_entry_heading_and_follows_fragments():

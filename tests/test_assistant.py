@@ -40,6 +40,8 @@ def test_another_country_is_declined_with_closest_passages(real_assistant):
     "How many schools in Sonora got laptops?",  # its figure counts laptops, not schools
     "¿Qué pena tiene el artículo 263 del código penal?",  # an article it does not list
     "Who is the director of Fundación Proacceso?",  # its entry names no director
+    "What share of Mexican teenagers under 17 use the internet?",  # a subgroup its figure does not count
+    "¿Cuántos usuarios de internet hay en cada estado?",  # a breakdown it does not give
 ])
 def test_near_misses_are_declined(real_assistant, question):
     a = real_assistant.ask(question)
@@ -54,6 +56,21 @@ def test_a_role_the_profile_names_is_answered(real_assistant):
 def test_a_spanish_acronym_is_not_an_unknown_name(real_assistant):
     a = real_assistant.ask("¿En qué foros de la OCDE se presentó la RIA?")  # the profile says OECD
     assert a.answered and "OECD" in a.text
+
+
+@pytest.mark.parametrize("question,fact", [
+    ("What share of the population is 14 or younger?", "27.6%"),
+    ("Are there more mobile subscriptions than people in Mexico?", "104,100,000 [1] Population: 121,736,809"),
+    ("¿Cuántas líneas de celular hay en México?", "104,100,000"),
+])
+def test_a_statistic_the_profile_gives_is_answered(real_assistant, question, fact):
+    a = real_assistant.ask(question)
+    assert a.answered and fact in a.text, a.text
+
+
+def test_spanish_names_of_places_and_bodies_are_not_unknown(real_assistant):
+    a = real_assistant.ask("¿Qué países de América del Norte se reunieron en 2001?")  # the profile says North America
+    assert a.answered and "Canada" in a.text, a.text
 
 
 def test_followup_uses_the_earlier_turn(real_assistant):

@@ -157,6 +157,36 @@ def counts(sentence: str, counted: tuple[str, ...]) -> bool:
     return False
 
 
+# Words that ask for a figure or frame the whole country's population rather than narrow
+# what is counted: "What share of people in Mexico use the internet?" asks no more than
+# "Internet Users: 49.3%" gives; "…under 18?", "…in which state?", "…in Colombia?" do.
+STATISTIC_FRAME = frozenset(tokenize(
+    "percentage share proportion rate number total figure figures statistics many much people population "
+    "inhabitants live living use uses country nation profile according current currently estimated "
+    "age aged years kids children young younger")) | frozenset(
+    "porcentaj cuant cifra poblacion ano usa usan vive viven hay tien tiene".split())
+_RANGE = re.compile(r"(\d+)-(\d+)")
+
+
+def statistic_misses(groups: list[tuple[str, ...]], label: str, context: str, countries: tuple[str, ...] = ()) -> list:
+    """The question words a country statistic ("Population 0-14: 27.6%") does not answer:
+    content words its label and context lack, other than words that frame a statistic
+    and the profile's own country. An age under the top of a range counts as the range
+    ("children under 15" is "0-14")."""
+    terms = set(tokenize(label + " " + context))
+    ranges = [(int(a), int(b)) for a, b in _RANGE.findall(label)]
+
+    def answered(variants: tuple[str, ...]) -> bool:
+        head = variants[0]
+        if not terms.isdisjoint(variants) or not STATISTIC_FRAME.isdisjoint(variants):
+            return True
+        if any(v.startswith(countries) for v in variants):
+            return True
+        return head.isdigit() and any(lo <= int(head) <= hi + 1 for lo, hi in ranges)
+
+    return [g for g in groups if not answered(g)]
+
+
 # "Who is the director of…", "¿Quién fundó…?": the role asked about, and the stems a
 # sentence naming someone in that role would use
 _ROLES = {
@@ -288,11 +318,14 @@ class Candidate:
 
 
 _WH = r"(what|which|who|when|where|how|why|que|cual|cuales|cuanto|cuanta|cuantos|cuantas|donde|cuando|quien|quienes|por que)"
-_TWO_PART = re.compile(rf"\b(and|y|e)\s+(in\s+|en\s+|a\s+)?{_WH}\b|,\s*(and\s+|y\s+)?{_WH}\b")
+_TWO_PART = re.compile(rf"\b(and|y|e)\s+(in\s+|en\s+|a\s+)?{_WH}\b|,\s*(and\s+|y\s+)?{_WH}\b|"
+                       r"\b(more|less|fewer|longer|shorter|higher|lower|larger|bigger|greater|mas|menos|mayor|menor)\b"
+                       r".+\b(than|or|que|o)\b")
 
 
 def is_two_part(question: str) -> bool:
-    """'How many users … and how many registrations …?', '¿Qué programas … y en qué años?'"""
+    """'How many users … and how many registrations …?', '¿Qué programas … y en qué años?',
+    and comparisons, which need both sides quoted: 'more phones than people', 'longer: A or B'."""
     return bool(_TWO_PART.search(fold(question)))
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from .answer import (FEATURES, FRAMING, Answer, Candidate, QueryWeights, Weights, asks_definition, build_answer_text,
                      confidence_from, counted_terms, counts, expand, expected_type, idf_weights, is_heading,
                      is_two_part, lexical_coverage, names_entry, order_groups, prior_of_rank, rescale, role_asked,
-                     select_sentences, sentence_scores, sentence_types, title_keys)
+                     select_sentences, sentence_scores, sentence_types, statistic_misses, title_keys)
 from .config import Settings
 from .dialog import earlier_questions
 from .errors import InputError
@@ -249,6 +249,11 @@ class Assistant:
             # a statistic's label is paraphrased too freely to check ("líneas de celular")
             type_missed = not any(c.chunk.kind == "statistic" or counts(c.chunk.sentences[c.index].text, q.counted)
                                   for c in picked)
+        if not type_missed and all(c.chunk.kind == "statistic" for c in picked):
+            # a country figure answers no question about a subgroup, a place or another country
+            label = " ".join(c.chunk.sentences[c.index].text for c in picked)
+            type_missed = bool(statistic_misses(query_terms(question, lang), label,
+                                                " ".join(c.chunk.context for c in picked), self.countries))
         answer_hit = hits[picked[0].hit_rank]
         coverage = lexical_coverage(q.weights, self.chunk_terms[answer_hit.position])
         confidence = confidence_from(coverage, self._dense_match(answer_hit, query, mode, lang),
