@@ -127,6 +127,18 @@ def test_second_sentence_only_when_it_covers_the_rest_of_the_question():
     assert [p.chunk.id for p in select_sentences(cands, qw, two_part=True)] == ["c100", "c900"]
 
 
+def test_the_other_part_of_a_question_may_be_named_anywhere_in_its_entry():
+    # "Which is longer: sex tourism (Article 203) or procuring (Article 204)?"
+    a203 = chunk("article", "Article 203", ("Article 203.", "Defines sex tourism.", "Seven to twelve years."))
+    a204 = chunk("article", "Article 204", ("Article 204.", "Defines procuring.", "Eight to fifteen years."), start=900)
+    qw = {("sex",): 1.0, ("tourism",): 1.0, ("203",): 1.0, ("procur",): 1.0, ("204",): 1.0, ("prison",): 1.0}
+    e203, e204 = frozenset({"203", "sex", "tourism", "prison"}), frozenset({"204", "procur", "prison"})
+    cands = [Candidate(0, a203, 2, 1.0, frozenset({"203", "prison"}), passage_terms=e203),
+             Candidate(1, a204, 2, 0.8, frozenset({"204", "prison"}), passage_terms=e204)]
+    assert [(p.chunk.id, p.index) for p in select_sentences(cands, qw, two_part=True)] == [("c100", 2), ("c900", 2)]
+    assert [p.chunk.id for p in select_sentences(cands, qw)] == ["c100"]  # one part: one passage
+
+
 def test_sentences_of_one_passage_that_score_alike_are_both_quoted():
     c = chunk(sentences=("One.", "Two.", "Three."))
     cands = [Candidate(0, c, 0, 1.0, frozenset({"a"})), Candidate(0, c, 2, 0.9, frozenset({"a"})),

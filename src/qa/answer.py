@@ -315,6 +315,11 @@ class Candidate:
     score: float
     terms: frozenset
     row: int = -1  # the sentence's row in the index (its vectors, terms and types)
+    passage_terms: frozenset = frozenset()  # every sentence's terms in its passage (empty: the sentence's)
+
+    @property
+    def entry_terms(self) -> frozenset:
+        return self.passage_terms or self.terms
 
 
 _WH = r"(what|which|who|when|where|how|why|que|cual|cuales|cuanto|cuanta|cuantos|cuantas|donde|cuando|quien|quienes|por que)"
@@ -345,18 +350,27 @@ def select_sentences(cands: list[Candidate], query_weights: "QueryWeights", seco
     if runner is not None and best.score > 0 and runner.score >= tie_ratio * best.score:
         return [best, runner]
     total = sum(query_weights.values())
-    if total > 0:
-        uncovered = {t: w for t, w in query_weights.items() if best.terms.isdisjoint(t)}
-        if sum(uncovered.values()) / total >= min_gain:
-            for c in ranked[1:]:
-                if c.score < second_ratio * best.score:
-                    break
-                gain = sum(w for t, w in uncovered.items() if not c.terms.isdisjoint(t)) / total
-                if not two_part and c.chunk.id != best.chunk.id:
-                    continue
-                if gain >= min_gain and not (c.chunk.id == best.chunk.id and c.index == best.index):
-                    picked.append(c)
-                    break
+    if total <= 0:
+        return picked
+
+    def part_left(covered: frozenset) -> dict:
+        return {t: w for t, w in query_weights.items() if covered.isdisjoint(t)}
+
+    # within the passage, a sentence must add words; across passages (a question in two
+    # parts), the other entry must: "…sex tourism (Article 203) or procuring (Article 204)?"
+    # is answered by Article 204's penalty sentence, which names neither
+    in_passage, in_other = part_left(best.terms), part_left(best.entry_terms)
+    for c in ranked[1:]:
+        if c.score < second_ratio * best.score:
+            break
+        same = c.chunk.id == best.chunk.id
+        if same and c.index == best.index or not same and not two_part:
+            continue
+        left, terms = (in_passage, c.terms) if same else (in_other, c.entry_terms)
+        if sum(left.values()) / total >= min_gain and \
+                sum(w for t, w in left.items() if not terms.isdisjoint(t)) / total >= min_gain:
+            picked.append(c)
+            break
     return picked
 
 

@@ -240,7 +240,8 @@ class Assistant:
             return self._declined(question, lang, mode, query, 0.0)
         scores = sentence_scores(F, self.weights, lang)
         cands = [Candidate(rank, h.chunk, r - int(self.index.sent_first[h.position]), float(scores[j]),
-                           self.sent_terms[r], r) for j, (r, (rank, h)) in enumerate(zip(rows, owners))]
+                           self.sent_terms[r], r, self.chunk_terms[h.position])
+                 for j, (r, (rank, h)) in enumerate(zip(rows, owners))]
         picked = select_sentences(cands, q.weights, two_part=is_two_part(question))
         type_missed = bool(q.wanted) and not any(q.wanted in self.sent_types[c.row] for c in picked)
         if q.role and all(self.sent_terms[c.row].isdisjoint(q.role) for c in picked):
