@@ -68,6 +68,15 @@ def test_a_statistic_the_profile_gives_is_answered(real_assistant, question, fac
     assert a.answered and fact in a.text, a.text
 
 
+@pytest.mark.parametrize("question", [
+    "How many years in prison for rape under Article 266?",
+    "¿Cuántos años de cárcel da el artículo 266 por violación?",
+])
+def test_a_penalty_question_gets_the_term_not_the_increase(real_assistant, question):
+    a = real_assistant.ask(question)
+    assert a.answered and "between eight and 30 years" in a.text, a.text
+
+
 def test_spanish_names_of_places_and_bodies_are_not_unknown(real_assistant):
     a = real_assistant.ask("¿Qué países de América del Norte se reunieron en 2001?")  # the profile says North America
     assert a.answered and "Canada" in a.text, a.text

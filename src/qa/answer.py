@@ -112,9 +112,10 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
      re.compile(r"\d%|\bper ?cent")),
     ("penalty",
      re.compile(r"\b(penalt|punish|sentence|jail|prison|fine[sd]?\b(?! de lucro)|how long|years? (in|of)|pena|castig|carcel|multa|prision|sancion|condena|cuantos anos)", re.I),
-     # a term or a fine, or a penalty raised: not a sentence that only names "the same penalties"
+     # a term or a fine: not a sentence that only names "the same penalties" (a penalty
+     # raised is a weaker answer, see RAISED)
      re.compile(r"\b(years?|months?|days?)['’]?\s+(imprisonment|in prison|minimum salary)|\bimprisonment (for|of)\b|"
-                r"\bprison term\b|\bfine of\b|\bsentence (is|of)\b|\bpenalt(y|ies) (is|are) increased|\bincreased penalt", re.I)),
+                r"\bprison term\b|\bfine of\b|\bsentence (is|of)\b", re.I)),
     ("number",
      re.compile(r"\b(how many|how much|number of|cuant[oa]s?|numero de|cantidad de)", re.I),
      re.compile(r"\d+(?:[,.]\d+)*(?![\d])(?<!\b" + _YEAR + r")|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen)\b", re.I)),
@@ -122,6 +123,18 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
      re.compile(r"\b(when|what year|which year|cuando|que ano|en que ano|que fecha)", re.I),
      re.compile(r"\b" + _YEAR + r"\b|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)),
 )
+
+
+# "the penalty is increased by up to half": about a penalty, but not the term or fine itself
+RAISED = re.compile(r"\b(penalty|penalties|sentence) (is|are) increased|\bincreased (penalt|sentence)", re.I)
+
+
+def type_match(wanted: str | None, types: frozenset[str]) -> float:
+    """How fully a sentence of these types gives the kind of answer asked for: 1, or 0.5
+    for a penalty that is only raised, or 0."""
+    if wanted in types:
+        return 1.0
+    return 0.5 if wanted == "penalty" and "raised" in types else 0.0
 
 
 def expected_type(question: str) -> str | None:
@@ -220,6 +233,8 @@ def sentence_types(chunk: Chunk, i: int) -> frozenset[str]:
     """The answer types sentence ``i`` of ``chunk`` can give (computed at load, not per question)."""
     text = chunk.sentences[i].text
     out = {name for name, _asks, gives in ANSWER_TYPES if name != "author" and gives.search(text)}
+    if RAISED.search(text):
+        out.add("raised")
     if chunk.kind == "research" and i == 1:
         out.add("author")
     return frozenset(out)

@@ -16,7 +16,8 @@ import numpy as np
 from .answer import (FEATURES, FRAMING, Answer, Candidate, QueryWeights, Weights, asks_definition, build_answer_text,
                      confidence_from, counted_terms, counts, expand, expected_type, idf_weights, is_heading,
                      is_two_part, lexical_coverage, names_entry, order_groups, prior_of_rank, rescale, role_asked,
-                     select_sentences, sentence_scores, sentence_types, statistic_misses, title_keys)
+                     select_sentences, sentence_scores, sentence_types, statistic_misses, title_keys,
+                     type_match)
 from .config import Settings
 from .dialog import earlier_questions
 from .errors import InputError
@@ -227,7 +228,7 @@ class Assistant:
             F[:, FEATURES.index(s)] = rescale(cos, self.weights.dense_floor[s], self.weights.dense_ceiling[s])
         F[:, 4] = [prior_of_rank(rank) for rank, _ in owners]
         if q.wanted:
-            F[:, 5] = [q.wanted in self.sent_types[r] for r in rows]
+            F[:, 5] = [type_match(q.wanted, self.sent_types[r]) for r in rows]
         F[:, 6] = self.sent_heading[rows_arr] & ~F[:, 5].astype(bool)
         F[:, 7] = [names_entry(*self.title_keys[h.position], q.raw, q.terms) for _, h in owners]
         return rows, owners, F
@@ -243,7 +244,7 @@ class Assistant:
                            self.sent_terms[r], r, self.chunk_terms[h.position])
                  for j, (r, (rank, h)) in enumerate(zip(rows, owners))]
         picked = select_sentences(cands, q.weights, two_part=is_two_part(question))
-        type_missed = bool(q.wanted) and not any(q.wanted in self.sent_types[c.row] for c in picked)
+        type_missed = bool(q.wanted) and not any(type_match(q.wanted, self.sent_types[c.row]) for c in picked)
         if q.role and all(self.sent_terms[c.row].isdisjoint(q.role) for c in picked):
             type_missed = True  # "who directs…" answered by a sentence that names no director
         if q.wanted == "number" and not type_missed and q.counted:
