@@ -159,6 +159,8 @@ def test_sentences_of_one_passage_that_score_alike_are_both_quoted():
     ("Which carries a longer prison term: Article 203 or Article 204?", True),
     ("¿Hay más celulares que personas en México?", True),
     ("What more does the foundation offer?", False),
+    ("Under Article 266, what prison term applies to rape?", False),
+    ("Besides Intel, which companies took part?", False),
 ])
 def test_two_part_questions(question, two):
     assert is_two_part(question) == two

@@ -345,8 +345,14 @@ _TWO_PART = re.compile(rf"\b(and|y|e)\s+(in\s+|en\s+|a\s+)?{_WH}\b|,\s*(and\s+|y
 
 def is_two_part(question: str) -> bool:
     """'How many users … and how many registrations …?', '¿Qué programas … y en qué años?',
-    and comparisons, which need both sides quoted: 'more phones than people', 'longer: A or B'."""
-    return bool(_TWO_PART.search(fold(question)))
+    and comparisons, which need both sides quoted: 'more phones than people', 'longer: A or B'.
+    A question word after a comma starts a second part only if one came before it: not in
+    'Under Article 266, what prison term…?'."""
+    q = fold(question)
+    for m in _TWO_PART.finditer(q):
+        if not m.group(0).startswith(",") or re.search(rf"\b{_WH}\b", q[:m.start()]):
+            return True
+    return False
 
 
 def select_sentences(cands: list[Candidate], query_weights: "QueryWeights", second_ratio: float = 0.6,
