@@ -44,6 +44,8 @@ def test_sentence_scores_are_linear_in_the_features_per_language():
     ("What is the penalty for possession of child pornography?", "penalty"),
     ("¿Cuántos años de cárcel dan por violación?", "penalty"),
     ("Who wrote 'Small World, Big Responsibility'?", "author"),
+    ("Who did the 2013 study on teachers' ICT skills?", "author"),
+    ("¿Quién realizó la encuesta?", "author"),
     ("When was RELPE formed?", "date"),
     ("What is Clic Seguro?", None),
     ("What is the phone number of the ASI report line?", "contact"),
