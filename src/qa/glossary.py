@@ -171,6 +171,8 @@ SYNONYMS: dict[str, str] = {
     "smartphone": "mobile phone", "phones": "mobile phones", "computer": "laptop computer", "computers": "laptops computers",
     "pc": "computer laptop", "laptop": "laptop computer", "tablet": "computer", "tech": "technology ict",
     "ict": "technology ict", "technology": "ict technology", "digital": "digital ict",
+    "picture": "image images photographs", "pictures": "images photographs", "photo": "photographs images",
+    "photos": "photographs images", "video": "videos images",
     "people": "population persons people", "inhabitants": "population", "residents": "population",
     "populace": "population", "citizens": "population citizens", "mexicans": "mexico population",
     "percent": "percentage", "share": "percentage", "proportion": "percentage",
