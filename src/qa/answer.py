@@ -180,7 +180,7 @@ STATISTIC_FRAME = frozenset(tokenize(
     "percentage share proportion rate number total figure figures statistics many much people population "
     "inhabitants live living use uses country nation profile according current currently estimated "
     "age aged years kids children young younger")) | frozenset(
-    "porcentaj cuant cifra poblacion ano usa usan vive viven hay tien tiene".split())
+    "porcentaj cuant cifra poblacion ano usa usan vive viven hay tien tiene perfil".split())
 _RANGE = re.compile(r"(\d+)-(\d+)")
 
 

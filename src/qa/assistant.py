@@ -33,7 +33,25 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\uf
 _GREETING = frozenset("""hola hello hi hey thanks thank you gracias muchas buenos buenas dias tardes noches ok okay
     bye adios saludos good morning afternoon evening cheers great perfecto vale
     there que tal a lot so very much""".split())  # "hi there", "hola, ¿qué tal?", "thanks a lot"
-_SALIENT = re.compile(r"\b([A-ZÁÉÍÓÚÑ][\w\-]+|(?:19|20)\d{2}|\d{3}(?:bis|ter)?)\b")
+_SALIENT = re.compile(r"(?<![\d,.])\b([A-ZÁÉÍÓÚÑ][\w\-]+|(?:19|20)\d{2}|\d{3}(?:bis|ter)?)\b")
+_CONNECTOR = re.compile(r"\s+(?:(?:de|del|la|las|los|el|y|e|en|para|of|the|and|for)\s+)*")
+_YEAR_TOKEN = re.compile(r"(?:19|20)\d{2}")
+# a capitalized word that is neither an acronym nor an adjective of a place ('American', 'Chinese')
+_PROPER = re.compile(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñü]{2,}\b(?<!an)(?<!ese)(?<!ish)(?<!ans)")
+
+
+def _name_runs(question: str) -> list[list[tuple[int, str]]]:
+    """The question's capitalized words, years and identifiers, grouped into runs of words
+    joined by spaces and connectors ('Asamblea General de la ONU'): each run one name."""
+    runs: list[list[tuple[int, str]]] = []
+    end = -1
+    for m in _SALIENT.finditer(question):
+        if runs and _CONNECTOR.fullmatch(question[end:m.start()]) and not m.group(1)[0].isdigit():
+            runs[-1].append((m.start(), m.group(1)))
+        else:
+            runs.append([(m.start(), m.group(1))])
+        end = m.end()
+    return runs
 
 
 def clean_question(question, limit: int) -> str:
@@ -167,17 +185,28 @@ class Assistant:
     def _salient(self, question: str, lang: str) -> list[str]:
         """The names, years and identifiers ('Guatemala', '2020', '205') a question asks about,
         folded. A capital that only starts the sentence, a capitalized Spanish word
-        ('Secretaría de Educación') and the profile's own country are not names."""
+        ('Secretaría de Educación') and the profile's own country are not names. In Spanish,
+        a run of capitalized words with one the profile knows is a translated name
+        ('Índice de Seguridad Informática de Microsoft'), not an unknown one."""
         out = []
-        for m in _SALIENT.finditer(question):
-            word = m.group(1)
-            if not word[0].isdigit():
-                if m.start() == 0 or question[:m.start()].rstrip().endswith(("¿", "¡", ".", "?", "!")):
-                    continue
-                if lang == "es" and fold(word) in GLOSSARY:
-                    continue
-            out += [t for t in raw_tokens(word) if len(t) > 2 and not any(t.startswith(c) for c in self.countries)]
+        for run in _name_runs(question):
+            words = []
+            for start, word in run:
+                if not word[0].isdigit():
+                    if start == 0 or question[:start].rstrip().endswith(("¿", "¡", ".", "?", "!")):
+                        continue
+                    if lang == "es" and fold(word) in GLOSSARY:
+                        continue
+                words += [t for t in raw_tokens(word) if len(t) > 2 and not t.startswith(self.countries)]
+            if lang == "es" and len(run) > 1 and any(self._known(t) for _, w in run for t in raw_tokens(w)):
+                words = [t for t in words if t[0].isdigit()]
+            out += words
         return out
+
+    def _known(self, token: str) -> bool:
+        """The corpus has the word, or its letters in another order (Spanish 'OCDE' is
+        'OECD'), or the glossary translates it."""
+        return token in self.vocabulary or "".join(sorted(token)) in self.anagrams or token in GLOSSARY
 
     def _counted(self, question: str, lang: str) -> tuple[str, ...]:
         """What a "how many" question counts, when it can be checked: not people (users,
@@ -188,9 +217,21 @@ class Assistant:
         return counted
 
     def _unknown_terms(self, salient: list[str]) -> int:
-        """How many of the question's names and years the corpus never mentions. An acronym
-        whose letters the corpus has in another order is known (Spanish 'OCDE' is 'OECD')."""
+        """How many of the question's names and years the corpus never mentions."""
         return sum(t not in self.vocabulary and "".join(sorted(t)) not in self.anagrams for t in salient)
+
+    def _absent_names(self, question: str, salient: list[str], picked) -> int:
+        """How many years and place or proper names of the question the corpus has but the
+        answer's passages do not: "the age of consent in Colombia" answered about Mexico,
+        "the program of 2008" answered with an entry of 2016. Acronyms, article numbers and
+        adjectives ('Latin American') are left out: passages refer to them in other words."""
+        text = set()
+        for c in {id(c.chunk): c.chunk for c in picked}.values():
+            text |= set(raw_tokens(" ".join([c.text, c.title, c.context])))
+        proper = {fold(w) for w in _PROPER.findall(question)}
+        return sum(t not in text and (bool(_YEAR_TOKEN.fullmatch(t)) or t in proper)
+                   for t in salient if t in self.vocabulary)
+
 
     def analyse(self, question: str, earlier: list[str], lang: str) -> "Question":
         """Everything the scorer needs from the question, worked out once."""
@@ -257,9 +298,11 @@ class Assistant:
             type_missed = bool(statistic_misses(query_terms(question, lang), label,
                                                 " ".join(c.chunk.context for c in picked), self.countries))
         answer_hit = hits[picked[0].hit_rank]
+        salient = self._salient(question, lang)
         coverage = lexical_coverage(q.weights, self.chunk_terms[answer_hit.position])
         confidence = confidence_from(coverage, self._dense_match(answer_hit, query, mode, lang),
-                                     self._unknown_terms(self._salient(question, lang)), type_missed, self.weights)
+                                     self._unknown_terms(salient) + self._absent_names(question, salient, picked),
+                                     type_missed, self.weights)
         if confidence < threshold:
             return self._declined(question, lang, mode, query, confidence)
         definition = asks_definition(question)

@@ -52,7 +52,7 @@ ES_STOPWORDS = frozenset(
     lo los mas me mi mis mucho muy nada ni no nos nosotros o os otra otras otro otros para pero poco
     por porque que quien quienes se sea ser si sin sobre son su sus tambien tan tanto te tiene tienen
     todo todos tu tus un una unas uno unos usted ustedes y ya yo cuanto cuanta cuantos cuantas
-    dime decir puedo puede pueden saber quiero qué cual sabes hola gracias favor""".split()
+    dime decir puedo puede pueden saber quiero qué cual sabes hola gracias favor segun hacia tras mediante""".split()
 )
 
 STOPWORDS = EN_STOPWORDS | ES_STOPWORDS
