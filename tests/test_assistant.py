@@ -45,6 +45,7 @@ def test_another_country_is_declined_with_closest_passages(real_assistant):
     "What is the age of consent in Peru?",  # a country the profile names, but not for this
     "¿Cuál es la edad de consentimiento en Colombia?",
     "What did the ASI launch in 2012?",  # a year its ASI passages do not have
+    "cual es la edad de consentimiento en argentina",  # a country typed in lower case
 ])
 def test_near_misses_are_declined(real_assistant, question):
     a = real_assistant.ask(question)
@@ -67,6 +68,7 @@ def test_a_spanish_acronym_is_not_an_unknown_name(real_assistant):
     ("¿Cuántas líneas de celular hay en México?", "104,100,000"),
     ("How many cell phone subscriptions are there in Mexico?", "104,100,000"),
     ("¿Cuántas personas viven en México según el perfil?", "121,736,809"),
+    ("que porcentaje de mexicanos usa internet", "49.3%"),
 ])
 def test_a_statistic_the_profile_gives_is_answered(real_assistant, question, fact):
     a = real_assistant.ask(question)

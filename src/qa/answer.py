@@ -292,7 +292,7 @@ class Weights:
     })
     dense_floor: dict = field(default_factory=lambda: {"minilm": 0.10, "e5": 0.72})
     dense_ceiling: dict = field(default_factory=lambda: {"minilm": 0.75, "e5": 0.92})
-    unknown_penalty: float = 0.5  # multiplies the confidence per unknown name or year
+    unknown_penalty: float = 0.5  # multiplies the confidence per name the answer cannot be about
     type_miss_penalty: float = 0.4  # multiplies it when the answer lacks the kind of answer asked for
     # IDF mass, as a share of the question's mean term IDF, that each English content word
     # absent from the corpus adds to the question ("budget", "director"): what the profile
@@ -478,17 +478,17 @@ def order_groups(picked: list[Candidate]) -> list[tuple[Chunk, set[int]]]:
     return list(groups.values())
 
 
-def confidence_from(coverage: float, dense_match: float | None, unknown_terms: int, type_missed: bool,
+def confidence_from(coverage: float, dense_match: float | None, off_topic: int, type_missed: bool,
                     weights: Weights) -> float:
     """The decline decision's score, apart from the choice of sentence: how much of the
     question the answer's passage covers (IDF share) and how close it is in meaning
-    (rescaled cosine; absent in BM25-only mode), lowered for each salient question term
-    (a name, a year) that appears nowhere in the corpus, and when the quoted sentences do
-    not give the kind of answer the question asks for (a cost, a phone number, a date, a
-    penalty, a figure counting what was asked about): the near misses the profile cannot
-    answer are mostly of that kind."""
+    (rescaled cosine; absent in BM25-only mode), lowered for each name the question asks
+    about that the answer cannot be about (unknown to the corpus, or another country or
+    year than its passages'), and when the quoted sentences do not give the kind of answer
+    the question asks for (a cost, a phone number, a date, a penalty, a figure counting
+    what was asked about): the near misses the profile cannot answer are mostly of that kind."""
     base = coverage if dense_match is None else 0.5 * coverage + 0.5 * dense_match
-    return base * (weights.unknown_penalty ** unknown_terms) * (weights.type_miss_penalty if type_missed else 1.0)
+    return base * (weights.unknown_penalty ** off_topic) * (weights.type_miss_penalty if type_missed else 1.0)
 
 
 def idf_weights(groups: list[tuple[str, ...]], idf: dict[str, float]) -> QueryWeights:

@@ -24,6 +24,7 @@ from .errors import InputError
 from .glossary import GLOSSARY
 from .index import Index, load_index, sentence_text
 from .lang import detect_language
+from .places import countries_in
 from .retrieve import Retrievers
 from .text import fold, query_terms, raw_tokens, tokenize
 
@@ -216,21 +217,29 @@ class Assistant:
             return ()
         return counted
 
-    def _unknown_terms(self, salient: list[str]) -> int:
-        """How many of the question's names and years the corpus never mentions."""
-        return sum(t not in self.vocabulary and "".join(sorted(t)) not in self.anagrams for t in salient)
-
-    def _absent_names(self, question: str, salient: list[str], picked) -> int:
-        """How many years and place or proper names of the question the corpus has but the
-        answer's passages do not: "the age of consent in Colombia" answered about Mexico,
-        "the program of 2008" answered with an entry of 2016. Acronyms, article numbers and
-        adjectives ('Latin American') are left out: passages refer to them in other words."""
-        text = set()
-        for c in {id(c.chunk): c.chunk for c in picked}.values():
-            text |= set(raw_tokens(" ".join([c.text, c.title, c.context])))
+    def _off_topic(self, question: str, salient: list[str], picked) -> int:
+        """How many names the question asks about the answer cannot be about: names and years
+        the corpus never mentions, countries other than the profile's that the answer's
+        passages do not name (in English or Spanish, in any case: 'argentina'), and years
+        and proper names the corpus has but those passages do not ("the program of 2008"
+        answered with an entry of 2016). Acronyms, article numbers and adjectives ('Latin
+        American') count only when unknown: passages refer to them in other words."""
+        passage = " ".join(" ".join([c.text, c.title, c.context])
+                           for c in {id(c.chunk): c.chunk for c in picked}.values())
+        words = set(raw_tokens(passage))
+        folded = " " + " ".join(raw_tokens(passage)) + " "
+        countries = [(name, typed) for name, typed in countries_in(question) if not name.startswith(self.countries)]
+        typed = {t for _, n in countries for t in n.split()}
         proper = {fold(w) for w in _PROPER.findall(question)}
-        return sum(t not in text and (bool(_YEAR_TOKEN.fullmatch(t)) or t in proper)
-                   for t in salient if t in self.vocabulary)
+        count = sum(f" {name} " not in folded for name, _ in countries)
+        for t in salient:
+            if t in typed:
+                continue
+            if t not in self.vocabulary and "".join(sorted(t)) not in self.anagrams:
+                count += 1  # unknown
+            elif t not in words and (_YEAR_TOKEN.fullmatch(t) or t in proper):
+                count += 1  # absent
+        return count
 
 
     def analyse(self, question: str, earlier: list[str], lang: str) -> "Question":
@@ -301,7 +310,7 @@ class Assistant:
         salient = self._salient(question, lang)
         coverage = lexical_coverage(q.weights, self.chunk_terms[answer_hit.position])
         confidence = confidence_from(coverage, self._dense_match(answer_hit, query, mode, lang),
-                                     self._unknown_terms(salient) + self._absent_names(question, salient, picked),
+                                     self._off_topic(question, salient, picked),
                                      type_missed, self.weights)
         if confidence < threshold:
             return self._declined(question, lang, mode, query, confidence)
