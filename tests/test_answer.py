@@ -47,6 +47,10 @@ def test_sentence_scores_are_linear_in_the_features_per_language():
     ("Who did the 2013 study on teachers' ICT skills?", "author"),
     ("¿Quién realizó la encuesta?", "author"),
     ("When was RELPE formed?", "date"),
+    ("Where was the 2001 consultation held?", "place"),
+    ("¿Dónde está la sede de INTERPOL?", "place"),
+    ("In which city did the forum take place?", "place"),
+    ("Where do I report illegal content?", None),  # a channel, not a place
     ("What is Clic Seguro?", None),
     ("What is the phone number of the ASI report line?", "contact"),
     ("¿Y cuál es su página web?", "contact"),
@@ -62,6 +66,16 @@ def test_sentence_scores_are_linear_in_the_features_per_language():
 ])
 def test_expected_answer_type(question, kind):
     assert expected_type(question) == kind
+
+
+@pytest.mark.parametrize("sentence,gives", [
+    ("The conference was held at the University of Pennsylvania.", True),
+    ("In May, the ASI held a congress in Mexico City.", True),
+    ("It was launched in January by the ASI.", False),  # a month is not a place
+    ("INTERPOL has 190 member countries around the world.", False),
+])
+def test_a_place_sentence_names_where(sentence, gives):
+    assert ("place" in sentence_types(chunk(sentences=(sentence,)), 0)) is gives
 
 
 @pytest.mark.parametrize("sentence,match", [

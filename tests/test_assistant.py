@@ -46,6 +46,7 @@ def test_another_country_is_declined_with_closest_passages(real_assistant):
     "¿Cuál es la edad de consentimiento en Colombia?",
     "What did the ASI launch in 2012?",  # a year its ASI passages do not have
     "cual es la edad de consentimiento en argentina",  # a country typed in lower case
+    "Where is the Internet Security Alliance headquartered?",  # its entry names no place
 ])
 def test_near_misses_are_declined(real_assistant, question):
     a = real_assistant.ask(question)
@@ -82,6 +83,11 @@ def test_a_statistic_the_profile_gives_is_answered(real_assistant, question, fac
 def test_a_penalty_question_gets_the_term_not_the_increase(real_assistant, question):
     a = real_assistant.ask(question)
     assert a.answered and "between eight and 30 years" in a.text, a.text
+
+
+def test_a_where_question_quotes_the_sentence_that_names_the_place(real_assistant):
+    a = real_assistant.ask("Where did the 2001 North American consultation take place?")
+    assert a.answered and "University of Pennsylvania" in a.text, a.text
 
 
 @pytest.mark.parametrize("question,fact", [

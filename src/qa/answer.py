@@ -119,6 +119,16 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
      # raised is a weaker answer, see RAISED)
      re.compile(r"\b(years?|months?|days?)['’]?\s+(imprisonment|in prison|minimum salary)|\bimprisonment (for|of)\b|"
                 r"\bprison term\b|\bfine of\b|\bsentence (is|of)\b", re.I)),
+    ("place",
+     # where an event was held or a body is based, not "where do I report…"
+     re.compile(r"\b((in|at) (which|what) (city|town|place|venue)|(which|what) (city|town|venue)\b|"
+                r"where (is|are|was|were|did|does) [\w\s'’-]{0,60}(held|hold|hosted|host|located|based|take place|took place|meet|met)\b|"
+                r"headquarter|donde (esta|estan|queda|quedan|se encuentra|se ubica|tiene) (su|sus|la|el|las|los)? ?sede|"
+                r"donde (se|fue|tuvo) \w* ?(celebr|realiz|llev|organiz|reun)|en (que|cual) (ciudad|lugar|sede)|"
+                r"(su|la) sede\b)", re.I),
+     # a capitalized name after "in", "at", "en": "in Mexico City", "at the University of …"
+     re.compile(r"\b(?:[Ii]n|[Aa]t|[Ee]n)\s+(?:the\s+)?(?!(?:January|February|March|April|May|June|July|August|"
+                r"September|October|November|December|Internet|English|Spanish)\b)[A-Z][a-z]")),
     ("number",
      re.compile(r"\b(how many|how much|number of|cuant[oa]s?|numero de|cantidad de)", re.I),
      re.compile(r"\d+(?:[,.]\d+)*(?![\d])(?<!\b" + _YEAR + r")|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen)\b", re.I)),
