@@ -51,6 +51,9 @@ def test_sentence_scores_are_linear_in_the_features_per_language():
     ("¿Dónde está la sede de INTERPOL?", "place"),
     ("In which city did the forum take place?", "place"),
     ("Where do I report illegal content?", None),  # a channel, not a place
+    ("Which companies backed the project?", "names"),
+    ("¿Qué organizaciones participaron?", "names"),
+    ("Which company runs the portal?", None),  # one name may answer it
     ("What is Clic Seguro?", None),
     ("What is the phone number of the ASI report line?", "contact"),
     ("¿Y cuál es su página web?", "contact"),
@@ -66,6 +69,16 @@ def test_sentence_scores_are_linear_in_the_features_per_language():
 ])
 def test_expected_answer_type(question, kind):
     assert expected_type(question) == kind
+
+
+@pytest.mark.parametrize("sentence,gives", [
+    ("The project receive the support of Microsoft, Intel, IUSA, Cisco, Elara.", True),
+    ("Developed in collaboration with UNICEF, the Yale University Center and the Network for Children.", True),
+    ("In May, the ASI held a congress.", False),
+    ("The project is supported by Microsoft.", False),
+])
+def test_a_list_of_names_answers_which_companies(sentence, gives):
+    assert ("names" in sentence_types(chunk(sentences=(sentence,)), 0)) is gives
 
 
 @pytest.mark.parametrize("sentence,gives", [

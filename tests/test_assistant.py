@@ -85,6 +85,13 @@ def test_a_penalty_question_gets_the_term_not_the_increase(real_assistant, quest
     assert a.answered and "between eight and 30 years" in a.text, a.text
 
 
+@pytest.mark.parametrize("question", ["Which companies supported the Cinetransformers?",
+                                      "¿Qué empresas patrocinaron los Cinetransformers?"])
+def test_a_which_companies_question_quotes_the_list(real_assistant, question):
+    a = real_assistant.ask(question)
+    assert a.answered and "Microsoft, Intel, IUSA, Cisco, Elara" in a.text, a.text
+
+
 def test_a_where_question_quotes_the_sentence_that_names_the_place(real_assistant):
     a = real_assistant.ask("Where did the 2001 North American consultation take place?")
     assert a.answered and "University of Pennsylvania" in a.text, a.text

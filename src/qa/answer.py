@@ -119,6 +119,14 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
      # raised is a weaker answer, see RAISED)
      re.compile(r"\b(years?|months?|days?)['’]?\s+(imprisonment|in prison|minimum salary)|\bimprisonment (for|of)\b|"
                 r"\bprison term\b|\bfine of\b|\bsentence (is|of)\b", re.I)),
+    ("names",
+     # "which companies backed…", "¿qué empresas apoyaron…?" (plural): a list of names is the answer
+     re.compile(r"\b((which|what) (other )?(companies|organizations|organisations|partners|sponsors|institutions|firms|"
+                r"corporations|businesses)\b|que (otras )?(empresas|organizaciones|instituciones|companias|socios|"
+                r"patrocinadores)\b)", re.I),
+     # two or more capitalized names in a list: "Microsoft, Intel, IUSA, Cisco, Elara"
+     re.compile(r"\b[A-Z][\w&.’'-]*(?: (?:for |of |the )?[A-Z][\w&.’'-]*)*, (?:and )?(?:the )?[A-Z][\w&.’'-]*"
+                r"(?: (?:for |of |the )?[A-Z][\w&.’'-]*)*(?:,| and)")),
     ("place",
      # where an event was held or a body is based, not "where do I report…"
      re.compile(r"\b((in|at) (which|what) (city|town|place|venue)|(which|what) (city|town|venue)\b|"
