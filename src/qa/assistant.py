@@ -204,10 +204,12 @@ class Assistant:
             out += words
         return out
 
+    def _in_corpus(self, token: str) -> bool:
+        """The corpus has the word, or its letters in another order (Spanish 'OCDE' is 'OECD')."""
+        return token in self.vocabulary or "".join(sorted(token)) in self.anagrams
+
     def _known(self, token: str) -> bool:
-        """The corpus has the word, or its letters in another order (Spanish 'OCDE' is
-        'OECD'), or the glossary translates it."""
-        return token in self.vocabulary or "".join(sorted(token)) in self.anagrams or token in GLOSSARY
+        return self._in_corpus(token) or token in GLOSSARY
 
     def _counted(self, question: str, lang: str) -> tuple[str, ...]:
         """What a "how many" question counts, when it can be checked: not people (users,
@@ -224,10 +226,9 @@ class Assistant:
         and proper names the corpus has but those passages do not ("the program of 2008"
         answered with an entry of 2016). Acronyms, article numbers and adjectives ('Latin
         American') count only when unknown: passages refer to them in other words."""
-        passage = " ".join(" ".join([c.text, c.title, c.context])
-                           for c in {id(c.chunk): c.chunk for c in picked}.values())
-        words = set(raw_tokens(passage))
-        folded = " " + " ".join(raw_tokens(passage)) + " "
+        tokens = raw_tokens(" ".join(" ".join([c.text, c.title, c.context])
+                                     for c in {id(c.chunk): c.chunk for c in picked}.values()))
+        words, folded = set(tokens), " " + " ".join(tokens) + " "
         countries = [(name, typed) for name, typed in countries_in(question) if not name.startswith(self.countries)]
         typed = {t for _, n in countries for t in n.split()}
         proper = {fold(w) for w in _PROPER.findall(question)}
@@ -235,12 +236,28 @@ class Assistant:
         for t in salient:
             if t in typed:
                 continue
-            if t not in self.vocabulary and "".join(sorted(t)) not in self.anagrams:
+            if not self._in_corpus(t):
                 count += 1  # unknown
             elif t not in words and (_YEAR_TOKEN.fullmatch(t) or t in proper):
                 count += 1  # absent
         return count
 
+    def _gives_what_was_asked(self, q: "Question", question: str, picked) -> bool:
+        """Whether the quoted sentences give the kind of answer the question asks for."""
+        if q.wanted and not any(type_match(q.wanted, self.sent_types[c.row]) for c in picked):
+            return False
+        if q.role and all(self.sent_terms[c.row].isdisjoint(q.role) for c in picked):
+            return False  # "who directs…" answered by a sentence that names no director
+        if q.wanted == "number" and q.counted and not any(
+                # a statistic's label is paraphrased too freely to check ("líneas de celular")
+                c.chunk.kind == "statistic" or counts(c.chunk.sentences[c.index].text, q.counted) for c in picked):
+            return False
+        if all(c.chunk.kind == "statistic" for c in picked):
+            # a country figure answers no question about a subgroup, a place or another country
+            label = " ".join(c.chunk.sentences[c.index].text for c in picked)
+            return not statistic_misses(query_terms(question, q.lang), label,
+                                        " ".join(c.chunk.context for c in picked), self.countries)
+        return True
 
     def analyse(self, question: str, earlier: list[str], lang: str) -> "Question":
         """Everything the scorer needs from the question, worked out once."""
@@ -294,24 +311,11 @@ class Assistant:
                            self.sent_terms[r], r, self.chunk_terms[h.position])
                  for j, (r, (rank, h)) in enumerate(zip(rows, owners))]
         picked = select_sentences(cands, q.weights, two_part=is_two_part(question))
-        type_missed = bool(q.wanted) and not any(type_match(q.wanted, self.sent_types[c.row]) for c in picked)
-        if q.role and all(self.sent_terms[c.row].isdisjoint(q.role) for c in picked):
-            type_missed = True  # "who directs…" answered by a sentence that names no director
-        if q.wanted == "number" and not type_missed and q.counted:
-            # a statistic's label is paraphrased too freely to check ("líneas de celular")
-            type_missed = not any(c.chunk.kind == "statistic" or counts(c.chunk.sentences[c.index].text, q.counted)
-                                  for c in picked)
-        if not type_missed and all(c.chunk.kind == "statistic" for c in picked):
-            # a country figure answers no question about a subgroup, a place or another country
-            label = " ".join(c.chunk.sentences[c.index].text for c in picked)
-            type_missed = bool(statistic_misses(query_terms(question, lang), label,
-                                                " ".join(c.chunk.context for c in picked), self.countries))
         answer_hit = hits[picked[0].hit_rank]
-        salient = self._salient(question, lang)
         coverage = lexical_coverage(q.weights, self.chunk_terms[answer_hit.position])
         confidence = confidence_from(coverage, self._dense_match(answer_hit, query, mode, lang),
-                                     self._off_topic(question, salient, picked),
-                                     type_missed, self.weights)
+                                     self._off_topic(question, self._salient(question, lang), picked),
+                                     not self._gives_what_was_asked(q, question, picked), self.weights)
         if confidence < threshold:
             return self._declined(question, lang, mode, query, confidence)
         definition = asks_definition(question)
