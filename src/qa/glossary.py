@@ -54,7 +54,6 @@ GLOSSARY: dict[str, str] = {
     "violacion": "rape", "violador": "rape offender", "corrupcion": "corruption", "posesion": "possession",
     "poseer": "possess possession", "tener": "possess", "distribuir": "distribute", "vender": "sell distributes",
     "hacer": "make creating production", "mostrar": "show distributes offers", "ensenar": "show distributes teach",
-    "dar": "give distributes offers",
     "comprar": "buy", "almacenar": "store", "producir": "production creating", "enganar": "deception",
     "engano": "deception", "fuerza": "force", "violencia": "violence", "coercion": "coercion",
     "proteccion": "protection", "proteger": "protect", "prevencion": "prevention", "prevenir": "prevent",
