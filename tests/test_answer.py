@@ -51,6 +51,8 @@ def test_sentence_scores_are_linear_in_the_features_per_language():
     ("¿Dónde está la sede de INTERPOL?", "place"),
     ("In which city did the forum take place?", "place"),
     ("Where do I report illegal content?", None),  # a channel, not a place
+    ("Where did the 2001 North American meeting on the commercial sexual exploitation of children take place?",
+     "place"),
     ("Which companies backed the project?", "names"),
     ("¿Qué organizaciones participaron?", "names"),
     ("Which company runs the portal?", None),  # one name may answer it
@@ -198,6 +200,7 @@ def test_two_part_questions(question, two):
 @pytest.mark.parametrize("question,lang,label,misses", [
     ("How many people live in Mexico?", "en", "Population: 121,736,809", []),
     ("What percentage of Mexicans are online?", "en", "Internet Users: 49.3%", []),
+    ("Roughly what share of people in Mexico are online?", "en", "Internet Users: 49.3%", []),
     ("And what share of them are children under 15?", "en", "Population 0-14: 27.6%", []),
     ("What percentage of internet users in Mexico are under 18?", "en", "Internet Users: 49.3%", ["18"]),
     ("Which Mexican state has the highest share of internet users?", "en", "Internet Users: 49.3%",

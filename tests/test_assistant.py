@@ -47,6 +47,7 @@ def test_another_country_is_declined_with_closest_passages(real_assistant):
     "What did the ASI launch in 2012?",  # a year its ASI passages do not have
     "cual es la edad de consentimiento en argentina",  # a country typed in lower case
     "Where is the Internet Security Alliance headquartered?",  # its entry names no place
+    "¿Qué dice la Ley Olimpia sobre fotos íntimas?",  # a law the profile does not list
 ])
 def test_near_misses_are_declined(real_assistant, question):
     a = real_assistant.ask(question)

@@ -40,3 +40,7 @@ def test_clean_removes_artifacts_and_link_syntax_only():
 def test_tokenize_never_fails_on_odd_text():
     assert tokenize("") == []
     assert tokenize("\x00\x01 💥 <script>alert(1)</script>") == ["script", "alert", "1", "script"]
+
+
+def test_a_spanish_plural_meets_its_english_cognate():
+    assert ("component", "compon") in query_terms("¿Cuántos componentes tiene?", "es")  # "four components"

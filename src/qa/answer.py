@@ -130,7 +130,7 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
     ("place",
      # where an event was held or a body is based, not "where do I report…"
      re.compile(r"\b((in|at) (which|what) (city|town|place|venue)|(which|what) (city|town|venue)\b|"
-                r"where (is|are|was|were|did|does) [\w\s'’-]{0,60}(held|hold|hosted|host|located|based|take place|took place|meet|met)\b|"
+                r"where (is|are|was|were|did|does) [\w\s'’-]{0,120}(held|hold|hosted|host|located|based|take place|took place|meet|met)\b|"
                 r"headquarter|donde (esta|estan|queda|quedan|se encuentra|se ubica|tiene) (su|sus|la|el|las|los)? ?sede|"
                 r"donde (se|fue|tuvo) \w* ?(celebr|realiz|llev|organiz|reun)|en (que|cual) (ciudad|lugar|sede)|"
                 r"(su|la) sede\b)", re.I),
@@ -197,8 +197,10 @@ def counts(sentence: str, counted: tuple[str, ...]) -> bool:
 STATISTIC_FRAME = frozenset(tokenize(
     "percentage share proportion rate number total figure figures statistics many much people population "
     "inhabitants live living use uses country nation profile according current currently estimated "
-    "age aged years kids children young younger")) | frozenset(
-    "porcentaj cuant cifra poblacion ano usa usan vive viven hay tien tiene perfil".split())
+    "age aged years kids children young younger roughly approximately about around nearly almost exactly "
+    "overall")) | frozenset(
+    "porcentaj cuant cifra poblacion ano usa usan vive viven hay tien tiene perfil".split()) | frozenset(
+    tokenize("aproximadamente cerca casi", "es"))
 _RANGE = re.compile(r"(\d+)-(\d+)")
 
 

@@ -188,7 +188,8 @@ class Assistant:
         folded. A capital that only starts the sentence, a capitalized Spanish word
         ('Secretaría de Educación') and the profile's own country are not names. In Spanish,
         a run of capitalized words with one the profile knows is a translated name
-        ('Índice de Seguridad Informática de Microsoft'), not an unknown one."""
+        ('Índice de Seguridad Informática de Microsoft'), not an unknown one ('Ley Olimpia' is:
+        'ley' is a Spanish word the glossary knows, not the profile's)."""
         out = []
         for run in _name_runs(question):
             words = []
@@ -199,7 +200,7 @@ class Assistant:
                     if lang == "es" and fold(word) in GLOSSARY:
                         continue
                 words += [t for t in raw_tokens(word) if len(t) > 2 and not t.startswith(self.countries)]
-            if lang == "es" and len(run) > 1 and any(self._known(t) for _, w in run for t in raw_tokens(w)):
+            if lang == "es" and len(run) > 1 and any(self._in_corpus(t) for _, w in run for t in raw_tokens(w)):
                 words = [t for t in words if t[0].isdigit()]
             out += words
         return out
@@ -207,9 +208,6 @@ class Assistant:
     def _in_corpus(self, token: str) -> bool:
         """The corpus has the word, or its letters in another order (Spanish 'OCDE' is 'OECD')."""
         return token in self.vocabulary or "".join(sorted(token)) in self.anagrams
-
-    def _known(self, token: str) -> bool:
-        return self._in_corpus(token) or token in GLOSSARY
 
     def _counted(self, question: str, lang: str) -> tuple[str, ...]:
         """What a "how many" question counts, when it can be checked: not people (users,

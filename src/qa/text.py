@@ -114,6 +114,8 @@ def query_terms(text: str, lang: str = "en", stopwords: frozenset[str] = STOPWOR
         variants = [_stem(token, "en")]
         if lang == "es":
             variants.append(_stem(token, "es"))
+            if len(token) > 6 and token.endswith(("e", "es")):  # 'componentes' -> 'component(s)'
+                variants.append(_stem(token[:-2] if token.endswith("es") else token[:-1], "en"))
         variants += [_stem(w, "en") for w in table.get(token, "").split() if w not in stopwords]
         if token in stopwords and len(variants) == 1:
             continue
