@@ -56,6 +56,9 @@ def test_sentence_scores_are_linear_in_the_features_per_language():
     ("Which companies backed the project?", "names"),
     ("¿Qué organizaciones participaron?", "names"),
     ("Which company runs the portal?", None),  # one name may answer it
+    ("¿Pierde su trabajo un servidor público que abusa de su autoridad?", None),  # "autoridad" is no author
+    ("Which authorities handle the reports?", None),
+    ("Which center co-authored the 2008 report?", "author"),
     ("What is Clic Seguro?", None),
     ("What is the phone number of the ASI report line?", "contact"),
     ("¿Y cuál es su página web?", "contact"),

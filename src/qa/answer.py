@@ -105,7 +105,7 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
                 r"(pagina|sitio) (web|de internet) de|correo electronico de)", re.I),
      re.compile(r"\+?\d[\d\s().-]{6,}\d|https?://|www\.|\.(?:org|com|gob|mx|net)\b|@\w", re.I)),
     ("author",
-     re.compile(r"\b(who (wrote|writes|authored|published|produced|prepared)|which \w+ (wrote|published|produced|prepared)|by whom|author|written by|quien(es)? (escribio|escribieron|publico|publicaron|elaboro)|autor|"
+     re.compile(r"\b(who (wrote|writes|authored|published|produced|prepared)|which \w+ (wrote|published|produced|prepared)|by whom|(co-?)?author(s|ed)?\b|written by|quien(es)? (escribio|escribieron|publico|publicaron|elaboro)|autor(a|es|as)?\b|"
                 # "who did the 2013 study", "¿quién hizo el estudio…?"
                 r"who (did|does|conducted|carried out|made|ran|undertook) (\S+ ){0,3}(study|studies|research|report|survey|paper|analysis)|"
                 r"quien(es)? (hizo|hicieron|realizo|realizaron|llevo a cabo|llevaron a cabo) (\S+ ){0,3}(estudio|investigacion|informe|reporte|encuesta|documento|analisis))", re.I),

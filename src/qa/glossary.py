@@ -93,7 +93,7 @@ GLOSSARY: dict[str, str] = {
     "beneficiaron": "benefited", "recibio": "received", "recibieron": "received", "entregaron": "delivery delivered",
     "primeros": "first", "primer": "first", "primera": "first",
     # verbs of questions
-    "ofrece": "offers provides", "ofrecen": "offer provide", "ofrecer": "offer provide", "brinda": "provides offers",
+    "ofrece": "offers provides", "ofrezca": "offers", "ofrezcan": "offer", "ofrecen": "offer provide", "ofrecer": "offer provide", "brinda": "provides offers",
     "brindan": "provide offer", "da": "gives provides", "dan": "give provide", "dio": "gave provided",
     "dieron": "gave provided", "otorga": "grants provides", "apoya": "supports support", "apoyan": "support",
     "participa": "participates", "participan": "participate",
