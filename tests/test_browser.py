@@ -106,12 +106,17 @@ class Visit:
     def close(self):
         self.context.close()
 
+    def __enter__(self) -> "Visit":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 @pytest.fixture(params=list(VIEWPORTS))
 def visit(request, browser, app):
-    v = Visit(browser, app, request.param)
-    yield v
-    v.close()
+    with Visit(browser, app, request.param) as v:
+        yield v
 
 
 def test_questions_in_english_and_spanish_show_answers_sources_and_take_a_rating(visit):
@@ -166,18 +171,14 @@ def test_switching_to_spanish_relabels_the_page(visit):
 
 
 def test_a_spanish_browser_gets_spanish_labels(browser, app):
-    v = Visit(browser, app, "phone", locale="es-MX")
-    try:
+    with Visit(browser, app, "phone", locale="es-MX") as v:
         page = v.open()
         page.wait_for_selector("#qa-send:text-is('Preguntar')")
         assert page.locator("#qa-lang input[value='Español']").is_checked()
-    finally:
-        v.close()
 
 
 def test_bad_input_on_the_page_gets_a_message(browser, app):
-    v = Visit(browser, app, "desktop")
-    try:
+    with Visit(browser, app, "desktop") as v:
         page = v.open()
         assert v.ask("   ") == "Please type a question."
         assert v.ask("x" * 100_000) == ("The question is 100,000 characters long; the limit is 2,000. "
@@ -185,13 +186,10 @@ def test_bad_input_on_the_page_gets_a_message(browser, app):
         assert page.locator("#qa-chat [data-testid='user']").last.inner_text().strip() == "x" * 500
         assert v.ask("hola").startswith("Hágame una pregunta sobre el perfil")
         v.shot("6-bad-input")
-    finally:
-        v.close()
 
 
 def test_staff_log_in_and_find_the_rated_answer(browser, app):
-    v = Visit(browser, app, "desktop")
-    try:
+    with Visit(browser, app, "desktop") as v:
         page = v.open()
         question = "How many mobile subscribers does Mexico have?"
         assert "104,100,000" in v.ask(question)
@@ -212,5 +210,3 @@ def test_staff_log_in_and_find_the_rated_answer(browser, app):
         page.wait_for_url(re.compile(r"/staff/i/[0-9a-f]+$"))
         assert "104,100,000" in page.locator("body").inner_text()
         v.shot("8-staff-answer")
-    finally:
-        v.close()

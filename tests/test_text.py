@@ -1,4 +1,4 @@
-from qa.text import clean, fold, query_terms, query_tokens, raw_tokens, tokenize
+from qa.text import clean, fold, query_terms, query_tokens, raw_tokens, strip_markup, tokenize
 
 
 def test_fold_strips_case_and_accents():
@@ -44,3 +44,9 @@ def test_tokenize_never_fails_on_odd_text():
 
 def test_a_spanish_plural_meets_its_english_cognate():
     assert ("component", "compon") in query_terms("¿Cuántos componentes tiene?", "es")  # "four components"
+
+
+def test_pasted_links_and_tags_are_not_words_of_the_question():
+    typed = ("[click here](http://evil.example/x) ![x](http://evil.example/a.png) <b>www.evil.example/y "
+             "a@evil.example How many mobile subscribers?")
+    assert strip_markup(typed) == "How many mobile subscribers?"

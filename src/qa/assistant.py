@@ -26,7 +26,7 @@ from .index import Index, load_index, sentence_text
 from .lang import detect_language
 from .places import countries_in
 from .retrieve import Retrievers
-from .text import fold, query_terms, raw_tokens, tokenize
+from .text import STOPWORDS, fold, query_terms, raw_tokens, strip_markup, tokenize
 
 CANDIDATE_PASSAGES = 6  # sentences are picked from this many top passages
 MAX_HISTORY_TURNS = 12  # the chat sends its last 6 exchanges; follow-ups look back 2 questions
@@ -199,7 +199,8 @@ class Assistant:
                         continue
                     if lang == "es" and fold(word) in GLOSSARY:
                         continue
-                words += [t for t in raw_tokens(word) if len(t) > 2 and not t.startswith(self.countries)]
+                words += [t for t in raw_tokens(word)
+                          if len(t) > 2 and t not in STOPWORDS and not t.startswith(self.countries)]
             if lang == "es" and len(run) > 1 and any(self._in_corpus(t) for _, w in run for t in raw_tokens(w)):
                 words = [t for t in words if t[0].isdigit()]
             out += words
@@ -253,7 +254,7 @@ class Assistant:
         if all(c.chunk.kind == "statistic" for c in picked):
             # a country figure answers no question about a subgroup, a place or another country
             label = " ".join(c.chunk.sentences[c.index].text for c in picked)
-            return not statistic_misses(query_terms(question, q.lang), label,
+            return not statistic_misses(query_terms(strip_markup(question), q.lang), label,
                                         " ".join(c.chunk.context for c in picked), self.countries)
         return True
 

@@ -77,6 +77,15 @@ def clean(text: str) -> str:
     return text
 
 
+_MARKUP = re.compile(r"!?\[[^\]\n]*\]\([^)\s]*\)|<[^>\n]*>|https?://\S+|www\.\S+|\S+@\S+\.\w+")
+
+
+def strip_markup(text: str) -> str:
+    """A question without the links, addresses and tags pasted into it: the words a person
+    asked with ('[click here](http://…) How many…?' -> 'How many…?')."""
+    return _SPACES.sub(" ", _MARKUP.sub(" ", text)).strip()
+
+
 def raw_tokens(text: str) -> list[str]:
     """Folded tokens without stemming or stopword removal."""
     out = []
