@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from qa.answer import (FEATURES, Candidate, Weights, build_answer_text, counted_terms, counts, expand, expected_type,
-                       is_two_part, lexical_coverage, rescale, role_asked, select_sentences, sentence_scores,
-                       sentence_types, statistic_misses, type_match)
+from qa.answer import (FEATURES, Candidate, Weights, asks_about_now, build_answer_text, counted_terms, counts, expand,
+                       expected_type, is_dated, is_two_part, lexical_coverage, rescale, role_asked, select_sentences,
+                       sentence_scores, sentence_types, statistic_misses, type_match)
 from qa.corpus import Chunk, Sentence
 from qa.text import query_terms
 
@@ -59,6 +59,8 @@ def test_sentence_scores_are_linear_in_the_features_per_language():
     ("¿Pierde su trabajo un servidor público que abusa de su autoridad?", None),  # "autoridad" is no author
     ("Which authorities handle the reports?", None),
     ("Which center co-authored the 2008 report?", "author"),
+    ("hay algun numero de emergencia para denunciar grooming?", "contact"),
+    ("Is there an emergency number to report grooming?", "contact"),
     ("What is Clic Seguro?", None),
     ("What is the phone number of the ASI report line?", "contact"),
     ("¿Y cuál es su página web?", "contact"),
@@ -204,6 +206,7 @@ def test_two_part_questions(question, two):
     ("How many people live in Mexico?", "en", "Population: 121,736,809", []),
     ("What percentage of Mexicans are online?", "en", "Internet Users: 49.3%", []),
     ("Roughly what share of people in Mexico are online?", "en", "Internet Users: 49.3%", []),
+    ("cuantos usuarios de celular hay en mexico", "es", "Mobile Subscribers: 104,100,000", []),
     ("And what share of them are children under 15?", "en", "Population 0-14: 27.6%", []),
     ("What percentage of internet users in Mexico are under 18?", "en", "Internet Users: 49.3%", ["18"]),
     ("Which Mexican state has the highest share of internet users?", "en", "Internet Users: 49.3%",
@@ -215,6 +218,21 @@ def test_two_part_questions(question, two):
 def test_what_a_country_statistic_does_not_answer(question, lang, label, misses):
     found = statistic_misses(query_terms(question, lang), label, "Mexico", ("mexic",))
     assert [g[0] for g in found] == misses
+
+
+@pytest.mark.parametrize("question,now", [
+    ("How many RIA centers are operating today?", True),
+    ("¿Cuántos centros RIA hay actualmente?", True),
+    ("Is Clic Seguro still running?", True),
+    ("How many RIA centers were launched in 2009?", False),
+])
+def test_a_question_about_how_things_stand_now(question, now):
+    assert asks_about_now(question) is now
+
+
+def test_a_dated_sentence_names_a_year():
+    assert is_dated("In 2009 the Foundation launched its first ten RIA centers.")
+    assert not is_dated("Mobile Subscribers: 104,100,000")
 
 
 def test_expand_adds_the_entry_heading_and_follows_fragments():

@@ -48,6 +48,8 @@ def test_another_country_is_declined_with_closest_passages(real_assistant):
     "cual es la edad de consentimiento en argentina",  # a country typed in lower case
     "Where is the Internet Security Alliance headquartered?",  # its entry names no place
     "¿Qué dice la Ley Olimpia sobre fotos íntimas?",  # a law the profile does not list
+    "How many RIA centers are open today?",  # it gives the first ten, in 2009
+    "¿Hay un número de emergencia para denunciar el grooming?",  # a number it does not give
 ])
 def test_near_misses_are_declined(real_assistant, question):
     a = real_assistant.ask(question)
@@ -71,6 +73,8 @@ def test_a_spanish_acronym_is_not_an_unknown_name(real_assistant):
     ("How many cell phone subscriptions are there in Mexico?", "104,100,000"),
     ("¿Cuántas personas viven en México según el perfil?", "121,736,809"),
     ("que porcentaje de mexicanos usa internet", "49.3%"),
+    ("What percentage of people in Mexico use the internet?", "49.3%"),
+    ("cuantos usuarios de celular hay en mexico", "104,100,000"),
 ])
 def test_a_statistic_the_profile_gives_is_answered(real_assistant, question, fact):
     a = real_assistant.ask(question)
@@ -91,6 +95,11 @@ def test_a_penalty_question_gets_the_term_not_the_increase(real_assistant, quest
 def test_a_which_companies_question_quotes_the_list(real_assistant, question):
     a = real_assistant.ask(question)
     assert a.answered and "Microsoft, Intel, IUSA, Cisco, Elara" in a.text, a.text
+
+
+def test_kids_are_counted_as_students(real_assistant):
+    a = real_assistant.ask("How many kids benefited from the 2014 laptop pilot?")
+    assert a.answered and "4,500 students" in a.text, a.text
 
 
 def test_a_where_question_quotes_the_sentence_that_names_the_place(real_assistant):

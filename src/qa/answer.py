@@ -101,6 +101,9 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
                 r"(what is|what's|whats) (the|its|their|his|her) (website|web ?site|web page|url|e-?mail|web address|address)\b|"
                 r"(website|web ?site|web page|url|e-?mail|web address|postal address|street address) (of|for|address)\b|"
                 r"e-?mail address|telefono|llamar|a que numero|"
+                # "an emergency number to report grooming", "¿hay un número para denunciar…?"
+                r"(emergency|helpline|hotline|toll-free) (phone )?number|number (to|for) (call|report|dial)|"
+                r"numero (de (emergencia|ayuda|denuncia)|telefonico|gratuito|para (llamar|denunciar|reportar))|"
                 r"(cual|cuales) (es|son) (su|sus|el|la|los) (pagina|sitio|correo|direccion)|"
                 r"(pagina|sitio) (web|de internet) de|correo electronico de)", re.I),
      re.compile(r"\+?\d[\d\s().-]{6,}\d|https?://|www\.|\.(?:org|com|gob|mx|net)\b|@\w", re.I)),
@@ -148,6 +151,21 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
 
 # "the penalty is increased by up to half": about a penalty, but not the term or fine itself
 RAISED = re.compile(r"\b(penalty|penalties|sentence) (is|are) increased|\bincreased (penalt|sentence)", re.I)
+
+
+_NOW = re.compile(r"\b(today|currently|nowadays|right now|at present|presently|these days|still|actualmente|"
+                  r"hoy en dia|hoy|ahora|todavia|en la actualidad)\b")
+_DATED = re.compile(r"\b" + _YEAR + r"\b")
+
+
+def asks_about_now(question: str) -> bool:
+    """'How many RIA centers are operating today?', '¿…hay actualmente?': a sentence about a
+    year in the past does not say how things stand now."""
+    return bool(_NOW.search(fold(question)))
+
+
+def is_dated(sentence: str) -> bool:
+    return bool(_DATED.search(sentence))
 
 
 def type_match(wanted: str | None, types: frozenset[str]) -> float:
@@ -198,8 +216,8 @@ STATISTIC_FRAME = frozenset(tokenize(
     "percentage share proportion rate number total figure figures statistics many much people population "
     "inhabitants live living use uses country nation profile according current currently estimated "
     "age aged years kids children young younger roughly approximately about around nearly almost exactly "
-    "overall")) | frozenset(
-    "porcentaj cuant cifra poblacion ano usa usan vive viven hay tien tiene perfil".split()) | frozenset(
+    "overall user users")) | frozenset(
+    "porcentaj cuant cifra poblacion ano usa usan vive viven hay tien tiene perfil usuario".split()) | frozenset(
     tokenize("aproximadamente cerca casi", "es"))
 _RANGE = re.compile(r"(\d+)-(\d+)")
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .answer import (FEATURES, FRAMING, Answer, Candidate, QueryWeights, Weights, asks_definition, build_answer_text,
-                     confidence_from, counted_terms, counts, expand, expected_type, idf_weights, is_heading,
-                     is_two_part, lexical_coverage, names_entry, order_groups, prior_of_rank, rescale, role_asked,
-                     select_sentences, sentence_scores, sentence_types, statistic_misses, title_keys,
-                     type_match)
+from .answer import (FEATURES, FRAMING, Answer, Candidate, QueryWeights, Weights, asks_about_now, asks_definition,
+                     build_answer_text, confidence_from, counted_terms, counts, expand, expected_type, idf_weights,
+                     is_dated, is_heading, is_two_part, lexical_coverage, names_entry, order_groups, prior_of_rank,
+                     rescale, role_asked, select_sentences, sentence_scores, sentence_types, statistic_misses,
+                     title_keys, type_match)
 from .config import Settings
 from .dialog import earlier_questions
 from .errors import InputError
@@ -37,6 +37,7 @@ _GREETING = frozenset("""hola hello hi hey thanks thank you gracias muchas bueno
 _SALIENT = re.compile(r"(?<![\d,.])\b([A-ZÁÉÍÓÚÑ][\w\-]+|(?:19|20)\d{2}|\d{3}(?:bis|ter)?)\b")
 _CONNECTOR = re.compile(r"\s+(?:(?:de|del|la|las|los|el|y|e|en|para|of|the|and|for)\s+)*")
 _YEAR_TOKEN = re.compile(r"(?:19|20)\d{2}")
+_PERSONS = frozenset(tokenize("kids kid children child students student pupils youth young teens adolescents"))
 # a capitalized word that is neither an acronym nor an adjective of a place ('American', 'Chinese')
 _PROPER = re.compile(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñü]{2,}\b(?<!an)(?<!ese)(?<!ish)(?<!ans)")
 
@@ -211,11 +212,14 @@ class Assistant:
         return token in self.vocabulary or "".join(sorted(token)) in self.anagrams
 
     def _counted(self, question: str, lang: str) -> tuple[str, ...]:
-        """What a "how many" question counts, when it can be checked: not people (users,
-        participants, students…), not a word the profile never uses."""
+        """What a "how many" question counts, when it can be checked: not "people" (users,
+        participants, attendees…), not a word the profile never uses. Kids, students and
+        pupils are called by one another's names, so any of them counts for the others."""
         counted = counted_terms(question, lang)
         if "peopl" in counted or not any(v in self.idf for v in counted):
             return ()
+        if not _PERSONS.isdisjoint(counted):  # kids, students, pupils: one another's names
+            return tuple(dict.fromkeys(counted + tuple(_PERSONS)))
         return counted
 
     def _off_topic(self, question: str, salient: list[str], picked) -> int:
@@ -250,6 +254,8 @@ class Assistant:
         if q.wanted == "number" and q.counted and not any(
                 # a statistic's label is paraphrased too freely to check ("líneas de celular")
                 c.chunk.kind == "statistic" or counts(c.chunk.sentences[c.index].text, q.counted) for c in picked):
+            return False
+        if asks_about_now(question) and all(is_dated(c.chunk.sentences[c.index].text) for c in picked):
             return False
         if all(c.chunk.kind == "statistic" for c in picked):
             # a country figure answers no question about a subgroup, a place or another country
