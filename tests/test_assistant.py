@@ -97,6 +97,14 @@ def test_a_which_companies_question_quotes_the_list(real_assistant, question):
     assert a.answered and "Microsoft, Intel, IUSA, Cisco, Elara" in a.text, a.text
 
 
+@pytest.mark.parametrize("question", ["Where do I report illegal content?",
+                                      "where do i report illegal content i found online?"])
+def test_the_reporting_node_answers_where_to_report(real_assistant, question):
+    # BM25 alone ranks the Internet Security Alliance entry first; the dense signals do not
+    a = real_assistant.ask(question)
+    assert a.answered and "reporting node for Mexico" in a.text, a.text
+
+
 def test_kids_are_counted_as_students(real_assistant):
     a = real_assistant.ask("How many kids benefited from the 2014 laptop pilot?")
     assert a.answered and "4,500 students" in a.text, a.text

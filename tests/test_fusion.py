@@ -1,6 +1,6 @@
 import pytest
 
-from qa.fusion import rrf, weighted_sum
+from qa.fusion import keep_firsts, rrf, weighted_sum
 
 
 def test_rrf_sums_reciprocal_ranks():
@@ -22,3 +22,10 @@ def test_weighted_sum_normalizes_each_signal():
 
 def test_ties_keep_first_appearance_order():
     assert [i for i, _ in rrf({"a": [(5, 1.0)], "b": [(7, 1.0)]})] == [5, 7]
+
+
+def test_a_passage_one_signal_ranks_first_is_kept_near_the_top():
+    fused = [(1, .9), (2, .8), (3, .7), (4, .6), (5, .5), (6, .4)]
+    assert keep_firsts(fused, [6, 1], 4) == [(1, .9), (2, .8), (3, .7), (6, .6), (4, .6), (5, .5)]
+    assert keep_firsts(fused, [3], 4) == fused  # already within
+    assert keep_firsts(fused, [99], 4) == fused  # not fused at all: nothing to move

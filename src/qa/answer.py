@@ -116,8 +116,13 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
     ("percent",
      re.compile(r"\b(percent|percentage|(what|which) share|share of|proportion|what part|porcentaje|por ciento|proporcion|que parte)", re.I),
      re.compile(r"\d%|\bper ?cent")),
+    ("fine",
+     # "what fine…", "¿cuánto es de multa?": a term of imprisonment alone does not say
+     re.compile(r"\b(fines?\b(?! de lucro)|multas?\b)", re.I),
+     re.compile(r"\bfines?\b|minimum salary", re.I)),
     ("penalty",
-     re.compile(r"\b(penalt|punish|sentence|jail|prison|fine[sd]?\b(?! de lucro)|how long|years? (in|of)|pena|castig|carcel|multa|prision|sancion|condena|cuantos anos)", re.I),
+     re.compile(r"\b(penalt|punish|sentence|jail|prison|fine[sd]?\b(?! de lucro)|how long|years? (in|of)|penas?\b|castig|carcel|multa|prision|sancion|condena|"
+                r"cuantos an(y)?os (de (carcel|prision|condena|pena)|dan|le dan|te dan|me dan|de castigo))", re.I),
      # a term or a fine: not a sentence that only names "the same penalties" (a penalty
      # raised is a weaker answer, see RAISED)
      re.compile(r"\b(years?|months?|days?)['’]?\s+(imprisonment|in prison|minimum salary)|\bimprisonment (for|of)\b|"
@@ -144,7 +149,7 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
      re.compile(r"\b(how many|how much|number of|cuant[oa]s?|numero de|cantidad de)", re.I),
      re.compile(r"\d+(?:[,.]\d+)*(?![\d])(?<!\b" + _YEAR + r")|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen)\b", re.I)),
     ("date",
-     re.compile(r"\b(when|what year|which year|cuando|que ano|en que ano|que fecha)", re.I),
+     re.compile(r"\b(when|what year|which year|cuando|que an(y)?o|en que an(y)?o|que fecha)", re.I),
      re.compile(r"\b" + _YEAR + r"\b|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)),
 )
 
@@ -177,7 +182,7 @@ def type_match(wanted: str | None, types: frozenset[str]) -> float:
 
 
 def expected_type(question: str) -> str | None:
-    q = fold(question)
+    q = fold(question.replace("ñ", "ny").replace("Ñ", "NY"))  # "Peña Nieto" asks for no "pena"
     for name, asks, _gives in ANSWER_TYPES:
         if asks.search(q):
             return name

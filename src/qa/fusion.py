@@ -36,4 +36,18 @@ def weighted_sum(rankings: Mapping[str, Ranking], k: int = 60, weights: Mapping[
     return sorted(fused.items(), key=lambda kv: -kv[1])
 
 
+def keep_firsts(fused: list[tuple[int, float]], firsts: Sequence[int], within: int) -> list[tuple[int, float]]:
+    """Move each item some signal ranks first up to position ``within`` (1-based) when the
+    fusion left it lower, in the order given; the others keep their order. A moved item
+    takes the score of the item it displaces, so scores stay in descending order."""
+    out = list(fused)
+    for item in firsts:
+        pos = next((i for i, (it, _) in enumerate(out) if it == item), None)
+        if pos is None or pos < within:
+            continue
+        moved = out.pop(pos)
+        out.insert(within - 1, (moved[0], out[within - 1][1] if within - 1 < len(out) else moved[1]))
+    return out
+
+
 FUSIONS: dict[str, Callable[..., list[tuple[int, float]]]] = {"rrf": rrf, "wsum": weighted_sum}

@@ -13,7 +13,7 @@ import numpy as np
 from .bm25 import DEFAULT_BACKEND, RankBM25, top_k
 from .config import Settings
 from .corpus import Chunk
-from .fusion import FUSIONS
+from .fusion import FUSIONS, keep_firsts
 from .index import Index
 from .lang import detect_language
 from .text import query_tokens, tokenize
@@ -21,6 +21,10 @@ from .text import query_tokens, tokenize
 # how deep each signal looks before fusion: fusing only the top k loses passages
 # that one signal ranks k+1 and the others rank first
 FUSION_DEPTH = 50
+# every signal's first passage is kept within the fused top this many: a passage BM25 alone
+# ranks first ("reporting node" for "where do I report…") is otherwise lost to passages
+# both dense signals rank fairly high
+KEEP_FIRST_WITHIN = 4
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,8 @@ class HybridRetriever:
             for h in hits:
                 by_pos.setdefault(h.position, h)
                 signals.setdefault(h.position, {}).update(h.signals)
-        fused = self.fuse(rankings, k=self.rrf_k, weights=weights)
+        fused = keep_firsts(self.fuse(rankings, k=self.rrf_k, weights=weights),
+                            [ranking[0][0] for ranking in rankings.values() if ranking], KEEP_FIRST_WITHIN)
         return [Hit(by_pos[pos].chunk, score, pos, signals[pos]) for pos, score in fused[:k]]
 
 
