@@ -121,7 +121,7 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
      re.compile(r"\b(fines?\b(?! de lucro)|multas?\b)", re.I),
      re.compile(r"\bfines?\b|minimum salary", re.I)),
     ("penalty",
-     re.compile(r"\b(penalt|punish|sentence|jail|prison|fine[sd]?\b(?! de lucro)|how long|years? (in|of)|penas?\b|castig|carcel|multa|prision|sancion|condena|"
+     re.compile(r"\b(penalt|punish|sentence|jail|prison|fined\b|how long|years? (in|of)|penas?\b|castig|carcel|prision|sancion|condena|"
                 r"cuantos an(y)?os (de (carcel|prision|condena|pena)|dan|le dan|te dan|me dan|de castigo))", re.I),
      # a term or a fine: not a sentence that only names "the same penalties" (a penalty
      # raised is a weaker answer, see RAISED)
