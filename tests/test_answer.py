@@ -50,6 +50,7 @@ def test_sentence_scores_are_linear_in_the_features_per_language():
     ("Where was the 2001 consultation held?", "place"),
     ("¿Dónde está la sede de INTERPOL?", "place"),
     ("In which city did the forum take place?", "place"),
+    ("donde se hizo la Consulta Regional de America del Norte?", "place"),
     ("Where do I report illegal content?", None),  # a channel, not a place
     ("Where did the 2001 North American meeting on the commercial sexual exploitation of children take place?",
      "place"),

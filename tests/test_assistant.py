@@ -105,6 +105,11 @@ def test_the_reporting_node_answers_where_to_report(real_assistant, question):
     assert a.answered and "reporting node for Mexico" in a.text, a.text
 
 
+def test_an_acronym_of_a_name_the_profile_spells_out_is_known(real_assistant):
+    a = real_assistant.ask("When did the MIT Media Lab start One Laptop per Child?")  # "Massachusetts Institute of Technology"
+    assert a.answered and "2005" in a.text, a.text
+
+
 def test_kids_are_counted_as_students(real_assistant):
     a = real_assistant.ask("How many kids benefited from the 2014 laptop pilot?")
     assert a.answered and "4,500 students" in a.text, a.text

@@ -1,4 +1,4 @@
-from qa.text import clean, fold, query_terms, query_tokens, raw_tokens, strip_markup, tokenize
+from qa.text import acronyms_of, clean, fold, query_terms, query_tokens, raw_tokens, strip_markup, tokenize
 
 
 def test_fold_strips_case_and_accents():
@@ -50,3 +50,12 @@ def test_pasted_links_and_tags_are_not_words_of_the_question():
     typed = ("[click here](http://evil.example/x) ![x](http://evil.example/a.png) <b>www.evil.example/y "
              "a@evil.example How many mobile subscribers?")
     assert strip_markup(typed) == "How many mobile subscribers?"
+
+
+def test_a_spanish_infinitive_with_a_pronoun_is_translated_as_the_infinitive():
+    assert "distribut" in dict.fromkeys(v for g in query_terms("mostrarle pornografia", "es") for v in g)
+
+
+def test_initials_of_capitalized_names():
+    found = acronyms_of("The Massachusetts Institute of Technology Media Lab started it.")
+    assert {"mit", "miot"} <= found and "the" not in found

@@ -140,7 +140,7 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
      re.compile(r"\b((in|at) (which|what) (city|town|place|venue)|(which|what) (city|town|venue)\b|"
                 r"where (is|are|was|were|did|does) [\w\s'’-]{0,120}(held|hold|hosted|host|located|based|take place|took place|meet|met)\b|"
                 r"headquarter|donde (esta|estan|queda|quedan|se encuentra|se ubica|tiene) (su|sus|la|el|las|los)? ?sede|"
-                r"donde (se|fue|tuvo) \w* ?(celebr|realiz|llev|organiz|reun)|en (que|cual) (ciudad|lugar|sede)|"
+                r"donde (se|fue|tuvo) \w* ?(celebr|realiz|llev|organiz|reun|hizo|hicieron)|en (que|cual) (ciudad|lugar|sede)|"
                 r"(su|la) sede\b)", re.I),
      # a capitalized name after "in", "at", "en": "in Mexico City", "at the University of …"
      re.compile(r"\b(?:[Ii]n|[Aa]t|[Ee]n)\s+(?:the\s+)?(?!(?:January|February|March|April|May|June|July|August|"

@@ -26,7 +26,7 @@ from .index import Index, load_index, sentence_text
 from .lang import detect_language
 from .places import countries_in
 from .retrieve import Retrievers
-from .text import STOPWORDS, fold, query_terms, raw_tokens, strip_markup, tokenize
+from .text import STOPWORDS, acronyms_of, fold, query_terms, raw_tokens, strip_markup, tokenize
 
 CANDIDATE_PASSAGES = 6  # sentences are picked from this many top passages
 MAX_HISTORY_TURNS = 12  # the chat sends its last 6 exchanges; follow-ups look back 2 questions
@@ -132,6 +132,9 @@ class Assistant:
         self.sent_heading = np.array([is_heading(c, i) for c in self.index.chunks for i in range(len(c.sentences))])
         self.vocabulary = frozenset(t for d in self.index.docs.values() for t in raw_tokens(d.text))
         self.anagrams = frozenset("".join(sorted(t)) for t in self.vocabulary if t.isalpha())
+        # "MIT" for the "Massachusetts Institute of Technology" the profile spells out
+        self.acronyms = frozenset(a for d in self.index.docs.values() for a in acronyms_of(d.text))
+        countries_in("")  # build the country-name table now, not on the first question
         # "Mexico", "mexicanos": every passage of a country's profile is about that country
         self.countries = tuple({fold(d.meta["country"])[:5] for d in self.index.docs.values()
                                 if len(d.meta.get("country", "")) >= 4})
@@ -208,8 +211,9 @@ class Assistant:
         return out
 
     def _in_corpus(self, token: str) -> bool:
-        """The corpus has the word, or its letters in another order (Spanish 'OCDE' is 'OECD')."""
-        return token in self.vocabulary or "".join(sorted(token)) in self.anagrams
+        """The corpus has the word, or its letters in another order (Spanish 'OCDE' is 'OECD'),
+        or the name it abbreviates ('MIT')."""
+        return token in self.vocabulary or "".join(sorted(token)) in self.anagrams or token in self.acronyms
 
     def _counted(self, question: str, lang: str) -> tuple[str, ...]:
         """What a "how many" question counts, when it can be checked: not "people" (users,

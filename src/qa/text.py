@@ -86,6 +86,24 @@ def strip_markup(text: str) -> str:
     return _SPACES.sub(" ", _MARKUP.sub(" ", text)).strip()
 
 
+_CAPITALIZED_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:(?:of|for|and|the|de|del|la|y)\s+)*[A-Z][\w’'-]*)+")
+
+
+def acronyms_of(text: str) -> set[str]:
+    """The initials of every stretch of capitalized words, folded: 'Massachusetts Institute
+    of Technology' -> 'mit' (and 'miot', with the small words)."""
+    out = set()
+    for m in _CAPITALIZED_RUN.finditer(text):
+        words = m.group(0).split()
+        for i, first in enumerate(words):  # every stretch that starts and ends on a capital
+            for j in range(i + 2, min(len(words), i + 8) + 1):
+                part = words[i:j]
+                if first[0].isupper() and part[-1][0].isupper():
+                    out.add(fold("".join(w[0] for w in part if w[0].isupper())))
+                    out.add(fold("".join(w[0] for w in part)))
+    return {a for a in out if 3 <= len(a) <= 6}
+
+
 def raw_tokens(text: str) -> list[str]:
     """Folded tokens without stemming or stopword removal."""
     out = []
@@ -100,6 +118,10 @@ def raw_tokens(text: str) -> list[str]:
 @lru_cache(maxsize=2)
 def _stemmer(lang: str):
     return snowballstemmer.stemmer("spanish" if lang == "es" else "english")
+
+
+# a Spanish infinitive with a pronoun attached: "mostrarle" is "mostrar"
+_CLITIC = re.compile(r"^(\w{2,}[aei]r)(?:se|me|te|nos|les?|los?|las?)$")
 
 
 @lru_cache(maxsize=65536)
@@ -125,7 +147,8 @@ def query_terms(text: str, lang: str = "en", stopwords: frozenset[str] = STOPWOR
             variants.append(_stem(token, "es"))
             if len(token) > 6 and token.endswith(("e", "es")):  # 'componentes' -> 'component(s)'
                 variants.append(_stem(token[:-2] if token.endswith("es") else token[:-1], "en"))
-        variants += [_stem(w, "en") for w in table.get(token, "").split() if w not in stopwords]
+        entry = table.get(token) or (table.get(_CLITIC.sub(r"\1", token), "") if lang == "es" else "")
+        variants += [_stem(w, "en") for w in entry.split() if w not in stopwords]
         if token in stopwords and len(variants) == 1:
             continue
         out.append(tuple(dict.fromkeys(variants)))
