@@ -454,6 +454,20 @@ class Store:
         finally:
             db.close()
 
+    def _use_wal(self, db: sqlite3.Connection) -> None:
+        """Switch the file to WAL once. SQLite answers "locked" at once, without waiting,
+        when another connection opens the file meanwhile: wait for it here, up to ``timeout``."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                    db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF not in (5, 6) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+
     def _prepare(self) -> None:
         with self._ready_lock:
             if self._ready:
@@ -462,7 +476,7 @@ class Store:
             db = self._open()
             try:
                 # WAL: readers (the staff page, exports) never block the chat's writes
-                db.execute("PRAGMA journal_mode = WAL")
+                self._use_wal(db)
                 migrate(db)
             finally:
                 db.close()
