@@ -36,7 +36,6 @@ _GREETING = frozenset("""hola hello hi hey thanks thank you gracias muchas bueno
     there que tal a lot so very much""".split())  # "hi there", "hola, ¿qué tal?", "thanks a lot"
 _SALIENT = re.compile(r"(?<![\d,.])\b([A-ZÁÉÍÓÚÑ][\w\-]+|(?:19|20)\d{2}|\d{3}(?:bis|ter)?)\b")
 _CONNECTOR = re.compile(r"\s+(?:(?:de|del|la|las|los|el|y|e|en|para|of|the|and|for)\s+)*")
-_YEAR_TOKEN = re.compile(r"(?:19|20)\d{2}")
 _PERSONS = frozenset(tokenize("kids kid children child students student pupils youth young teens adolescents"))
 # a capitalized word that is neither an acronym nor an adjective of a place ('American', 'Chinese')
 _PROPER = re.compile(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñü]{2,}\b(?<!an)(?<!ese)(?<!ish)(?<!ans)")
@@ -245,11 +244,11 @@ class Assistant:
                 continue
             if not self._in_corpus(t):
                 count += 1  # unknown
-            elif t not in words and (_YEAR_TOKEN.fullmatch(t) or t in proper):
+            elif t not in words and (is_dated(t) or t in proper):
                 count += 1  # absent
         return count
 
-    def _gives_what_was_asked(self, q: "Question", question: str, picked) -> bool:
+    def _gives_what_was_asked(self, q: "Question", picked) -> bool:
         """Whether the quoted sentences give the kind of answer the question asks for."""
         if q.wanted and not any(type_match(q.wanted, self.sent_types[c.row]) for c in picked):
             return False
@@ -259,12 +258,12 @@ class Assistant:
                 # a statistic's label is paraphrased too freely to check ("líneas de celular")
                 c.chunk.kind == "statistic" or counts(c.chunk.sentences[c.index].text, q.counted) for c in picked):
             return False
-        if asks_about_now(question) and all(is_dated(c.chunk.sentences[c.index].text) for c in picked):
+        if asks_about_now(q.text) and all(is_dated(c.chunk.sentences[c.index].text) for c in picked):
             return False
         if all(c.chunk.kind == "statistic" for c in picked):
             # a country figure answers no question about a subgroup, a place or another country
             label = " ".join(c.chunk.sentences[c.index].text for c in picked)
-            return not statistic_misses(query_terms(strip_markup(question), q.lang), label,
+            return not statistic_misses(query_terms(strip_markup(q.text), q.lang), label,
                                         " ".join(c.chunk.context for c in picked), self.countries)
         return True
 
@@ -324,7 +323,7 @@ class Assistant:
         coverage = lexical_coverage(q.weights, self.chunk_terms[answer_hit.position])
         confidence = confidence_from(coverage, self._dense_match(answer_hit, query, mode, lang),
                                      self._off_topic(question, self._salient(question, lang), picked),
-                                     not self._gives_what_was_asked(q, question, picked), self.weights)
+                                     not self._gives_what_was_asked(q, picked), self.weights)
         if confidence < threshold:
             return self._declined(question, lang, mode, query, confidence)
         definition = asks_definition(question)

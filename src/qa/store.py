@@ -55,7 +55,8 @@ EXPORT_FORMATS = ("csv", "jsonl")
 
 # SQLite result codes a later attempt can get past (https://sqlite.org/rescode.html):
 # BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN.
-_RETRYABLE = {5, 6, 8, 10, 13, 14}
+_BUSY = frozenset({5, 6})  # another connection holds the file
+_RETRYABLE = _BUSY | {8, 10, 13, 14}
 
 
 def now_utc() -> datetime:
@@ -464,7 +465,7 @@ class Store:
                     db.execute("PRAGMA journal_mode = WAL")
                 return
             except sqlite3.OperationalError as exc:
-                if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF not in (5, 6) or time.monotonic() > deadline:
+                if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF not in _BUSY or time.monotonic() > deadline:
                     raise
                 time.sleep(0.02)
 

@@ -95,10 +95,11 @@ def acronyms_of(text: str) -> set[str]:
     out = set()
     for m in _CAPITALIZED_RUN.finditer(text):
         words = m.group(0).split()
-        for i, first in enumerate(words):  # every stretch that starts and ends on a capital
-            for j in range(i + 2, min(len(words), i + 8) + 1):
-                part = words[i:j]
-                if first[0].isupper() and part[-1][0].isupper():
+        for i in range(len(words)):  # every stretch that starts and ends on a capital
+            if not words[i][0].isupper():
+                continue
+            for part in (words[i:j] for j in range(i + 2, min(len(words), i + 8) + 1)):
+                if part[-1][0].isupper():
                     out.add(fold("".join(w[0] for w in part if w[0].isupper())))
                     out.add(fold("".join(w[0] for w in part)))
     return {a for a in out if 3 <= len(a) <= 6}
