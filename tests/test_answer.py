@@ -74,6 +74,16 @@ def test_sentence_scores_are_linear_in_the_features_per_language():
     ("What targets do its members share?", None),
     ("¿Con quién hizo Telmex la Aldea Digital?", None),
     ("¿De dónde salen las cifras de población?", None),
+    # what the law does to an offender, in a parent's words
+    ("What can happen to someone who shows porn to a kid?", "penalty"),
+    ("que le pasa a alguien que obliga a un menor", "penalty"),
+    ("¿Qué le pasa al que viaja para abusar de niños?", "penalty"),
+    ("What happens to the pictures seized in a child porn case?", None),
+    ("Is there a study on the digital gap in Mexico? Who did it?", "author"),
+    ("hay algun estudio del Banco Mundial sobre cibercrimen? quien lo escribio", "author"),
+    ("Who did it?", None),
+    ("Which tech companies backed the pilot?", "names"),
+    ("Where did the US, Canada and Mexico get together in 2001?", "place"),
 ])
 def test_expected_answer_type(question, kind):
     assert expected_type(question) == kind
@@ -175,6 +185,21 @@ def test_the_other_part_of_a_question_may_be_named_anywhere_in_its_entry():
              Candidate(1, a204, 2, 0.8, frozenset({"204", "prison"}), passage_terms=e204)]
     assert [(p.chunk.id, p.index) for p in select_sentences(cands, qw, two_part=True)] == [("c100", 2), ("c900", 2)]
     assert [p.chunk.id for p in select_sentences(cands, qw)] == ["c100"]  # one part: one passage
+
+
+def test_a_passage_with_the_years_and_names_the_first_lacks_joins_it():
+    # "what has MIT's 2005 project to do with the laptops of Sonora?"
+    mit = chunk(sentences=("2005 - MIT started One Laptop per Child.",))
+    sonora = chunk(sentences=("2012 - Sonora received 5,000 XO laptops.",), start=900)
+    other = chunk(sentences=("2005 - Something else.",), start=2000)
+    cands = [Candidate(0, sonora, 0, 1.0, frozenset({"2012", "sonora", "laptop"})),
+             Candidate(1, other, 0, 0.2, frozenset({"2005"})),
+             Candidate(2, mit, 0, 0.5, frozenset({"2005", "mit", "laptop"}))]
+    qw = {("laptop",): 1.0, ("2005",): 1.0, ("sonora",): 1.0}
+    assert [p.chunk.id for p in select_sentences(cands, qw)] == ["c900"]
+    assert [p.chunk.id for p in select_sentences(cands, qw, anchors=frozenset({"2005", "sonora"}))] == ["c900", "c100"]
+    # a passage scoring under anchor_ratio of the best does not join for its year alone
+    assert [p.chunk.id for p in select_sentences(cands[:2], qw, anchors=frozenset({"2005", "sonora"}))] == ["c900"]
 
 
 def test_sentences_of_one_passage_that_score_alike_are_both_quoted():

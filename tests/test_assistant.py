@@ -130,6 +130,49 @@ def test_spanish_names_of_places_and_bodies_are_not_unknown(real_assistant, ques
     assert a.answered and fact in a.text, a.text
 
 
+@pytest.mark.parametrize("question,article,fact", [
+    ("What can happen to someone who shows or hands out porn to a kid?", "Article 200", "six months"),
+    ("What's the punishment for giving porn to kids?", "Article 200", "six months"),
+    ("cuantos años de carcel le dan a alguien que prostituye a un menor de edad", "Article 204", "eight and fifteen"),
+    ("que le pasa a alguien que obliga o convence a un menor de tener actos sexuales", "Article 201", "seven to twelve"),
+])
+def test_an_offense_in_plain_words_gets_its_article(real_assistant, question, article, fact):
+    a = real_assistant.ask(question)
+    assert a.answered and a.text.split("Según el perfil: ")[-1].startswith(article) and fact in a.text, a.text
+
+
+def test_a_followup_that_changes_the_subject_asks_the_same_thing(real_assistant):
+    history = [{"role": "user", "content": "What's the penalty for having child pornography in Mexico?"},
+               {"role": "assistant", "content": "One to five years in prison and a fine of 100 to 500 days' minimum salary."}]
+    a = real_assistant.ask("And for the people who actually make it?", history)
+    assert a.answered and "seven and twelve years" in a.text, a.text
+
+
+def test_the_year_a_question_names_picks_the_entry(real_assistant):
+    # the 2005 One Laptop per Child entry matches "laptop" and "kids" as well
+    a = real_assistant.ask("In the 2014 government laptop pilot, which kids got the computers?")
+    assert a.answered and "fifth and sixth grade" in a.text, a.text
+
+
+def test_a_question_about_two_named_entries_quotes_both(real_assistant):
+    a = real_assistant.ask("que tiene que ver lo que empezo el MIT en 2005 con las laptops de Sonora")
+    assert a.answered, a.text
+    cited = cited_texts(real_assistant, a)
+    assert any("2005 - The Massachusetts Institute of Technology" in t for t in cited), cited
+    assert any("The State of Sonora received 5,000 XO laptops" in t for t in cited), cited
+
+
+@pytest.mark.parametrize("question,author", [
+    ("hay algun estudio del Banco Mundial sobre las leyes contra el cibercrimen hacia niños? quien lo escribio",
+     "Simone dos Santos Lemos Fernandes"),
+    ("Is there a study on the digital gap among poor people in Mexico and a couple of neighboring Latin American "
+     "countries? Who did it?", "Luis H. Gutierrez"),
+])
+def test_is_there_a_study_and_who_did_it(real_assistant, question, author):
+    a = real_assistant.ask(question)
+    assert a.answered and author in a.text, a.text
+
+
 def test_followup_uses_the_earlier_turn(real_assistant):
     first = real_assistant.ask("What was the 2014 digital inclusion pilot?")
     assert first.answered and "Programa de Inclusión Digital" in first.text

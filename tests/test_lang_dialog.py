@@ -1,7 +1,7 @@
 
 import pytest
 
-from qa.dialog import earlier_questions, is_followup, resolve
+from qa.dialog import continues_question, earlier_questions, is_followup, resolve
 from qa.evalset import load_set
 from qa.lang import detect_language
 
@@ -46,3 +46,16 @@ def test_standalone_question_is_not_a_followup():
 def test_chained_followups_reach_back_to_the_topic():
     history = HISTORY + [{"role": "user", "content": "Which states?"}, {"role": "assistant", "content": "…"}]
     assert earlier_questions("And how many students?", history) == ["Which states?", HISTORY[0]["content"]]
+
+
+@pytest.mark.parametrize("question,same", [
+    ("And for the people who actually make it?", True),
+    ("¿Y al que viaja y abusa de los niños?", True),
+    ("What about Article 203?", True),
+    ("And how many students?", False),  # asks its own thing
+    ("And who funded it?", False),
+    ("¿Y cuántos alumnos?", False),
+    ("Who funded it?", False),  # no lead
+])
+def test_a_followup_that_only_changes_the_subject(question, same):
+    assert continues_question(question) is same

@@ -1,4 +1,7 @@
-from qa.text import acronyms_of, clean, fold, query_terms, query_tokens, raw_tokens, strip_markup, tokenize
+import pytest
+
+from qa.text import (acronyms_of, clean, fold, glossary_entry, query_terms, query_tokens, raw_tokens, strip_markup,
+                     synonyms_entry, tokenize)
 
 
 def test_fold_strips_case_and_accents():
@@ -59,3 +62,21 @@ def test_a_spanish_infinitive_with_a_pronoun_is_translated_as_the_infinitive():
 def test_initials_of_capitalized_names():
     found = acronyms_of("The Massachusetts Institute of Technology Media Lab started it.")
     assert {"mit", "miot"} <= found and "the" not in found
+
+
+@pytest.mark.parametrize("word,entry", [
+    ("obliga", "compelling coercion force"),  # obligar
+    ("convence", "inducing persuading"),  # convencer
+    ("prostituye", "prostitution procuring prostitute"),  # prostituir
+    ("grabado", "recording creating production"),  # grabar
+    ("mostrarle", "show distributes offers"),  # mostrar, with a pronoun
+    ("pasa", ""),  # pasar: not in the glossary
+    ("de", ""),
+])
+def test_a_conjugated_spanish_verb_finds_its_infinitive_in_the_glossary(word, entry):
+    assert glossary_entry(word) == entry
+
+
+def test_an_english_word_finds_the_paraphrases_of_its_other_forms():
+    assert synonyms_entry("showing") == synonyms_entry("show") == "offers circulates"
+    assert synonyms_entry("zebra") == ""

@@ -111,7 +111,11 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
      re.compile(r"\b(who (wrote|writes|authored|published|produced|prepared)|which \w+ (wrote|published|produced|prepared)|by whom|(co-?)?author(s|ed)?\b|written by|quien(es)? (escribio|escribieron|publico|publicaron|elaboro)|autor(a|es|as)?\b|"
                 # "who did the 2013 study", "¿quién hizo el estudio…?"
                 r"who (did|does|conducted|carried out|made|ran|undertook) (\S+ ){0,3}(study|studies|research|report|survey|paper|analysis)|"
-                r"quien(es)? (hizo|hicieron|realizo|realizaron|llevo a cabo|llevaron a cabo) (\S+ ){0,3}(estudio|investigacion|informe|reporte|encuesta|documento|analisis))", re.I),
+                r"quien(es)? (hizo|hicieron|realizo|realizaron|llevo a cabo|llevaron a cabo) (\S+ ){0,3}(estudio|investigacion|informe|reporte|encuesta|documento|analisis)|"
+                # "Is there a study on…? Who did it?", "¿hay algún estudio…? ¿quién lo escribió?"
+                r"(study|studies|research|report|paper|survey|estudio|investigacion|informe|reporte|encuesta)\b.*\b("
+                r"who (did|made|wrote|conducted|published|prepared) (it|that|this|them)\b|"
+                r"quien(es)? (lo|la|los|las) (hizo|hicieron|escribio|escribieron|realizo|realizaron|publico|publicaron|elaboro)))", re.I),
      re.compile(r"^$")),  # matched by position (a research entry's second line), see sentence_types
     ("percent",
      re.compile(r"\b(percent|percentage|(what|which) share|share of|proportion|what part|porcentaje|por ciento|proporcion|que parte)", re.I),
@@ -122,23 +126,28 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
      re.compile(r"\bfines?\b|minimum salary", re.I)),
     ("penalty",
      re.compile(r"\b(penalt|punish|sentence|jail|prison|fined\b|how long|years? (in|of)|penas?\b|castig|carcel|prision|sancion|condena|"
-                r"cuantos an(y)?os (de (carcel|prision|condena|pena)|dan|le dan|te dan|me dan|de castigo))", re.I),
+                r"cuantos an(y)?os (de (carcel|prision|condena|pena)|dan|le dan|te dan|me dan|de castigo)|"
+                # "what happens to someone who…", "¿qué le pasa al que…?": what the law does to an offender
+                r"what (can |could |will |would )?happens? to (someone|somebody|anyone|anybody|a person|people|those|"
+                r"the person|an adult|adults|a man|a teacher|whoever)|"
+                r"que (le |les )?(pasa|pasaria|puede pasar|va a pasar|sucede|hacen|le hacen) (a |al |con )?"
+                r"(alguien|quien|una persona|los que|el que|que|la persona|un adulto|quienes))", re.I),
      # a term or a fine: not a sentence that only names "the same penalties" (a penalty
      # raised is a weaker answer, see RAISED)
      re.compile(r"\b(years?|months?|days?)['’]?\s+(imprisonment|in prison|minimum salary)|\bimprisonment (for|of)\b|"
                 r"\bprison term\b|\bfine of\b|\bsentence (is|of)\b", re.I)),
     ("names",
      # "which companies backed…", "¿qué empresas apoyaron…?" (plural): a list of names is the answer
-     re.compile(r"\b((which|what) (other )?(companies|organizations|organisations|partners|sponsors|institutions|firms|"
-                r"corporations|businesses)\b|que (otras )?(empresas|organizaciones|instituciones|companias|socios|"
-                r"patrocinadores)\b)", re.I),
+     re.compile(r"\b((which|what) (other )?(tech |technology |private |international |telecom |big )?(companies|organizations|"
+                r"organisations|partners|sponsors|institutions|firms|corporations|businesses)\b|"
+                r"que (otras )?(empresas|organizaciones|instituciones|companias|socios|patrocinadores)\b)", re.I),
      # two or more capitalized names in a list: "Microsoft, Intel, IUSA, Cisco, Elara"
      re.compile(r"\b[A-Z][\w&.’'-]*(?: (?:for |of |the )?[A-Z][\w&.’'-]*)*, (?:and )?(?:the )?[A-Z][\w&.’'-]*"
                 r"(?: (?:for |of |the )?[A-Z][\w&.’'-]*)*(?:,| and)")),
     ("place",
      # where an event was held or a body is based, not "where do I report…"
      re.compile(r"\b((in|at) (which|what) (city|town|place|venue)|(which|what) (city|town|venue)\b|"
-                r"where (is|are|was|were|did|does) [\w\s'’-]{0,120}(held|hold|hosted|host|located|based|take place|took place|meet|met)\b|"
+                r"where (is|are|was|were|did|does) [\w\s,'’-]{0,120}(held|hold|hosted|host|located|based|take place|took place|meet|met|get together|got together|gather|gathered|convene|convened|come together|came together)\b|"
                 r"headquarter|donde (esta|estan|queda|quedan|se encuentra|se ubica|tiene) (su|sus|la|el|las|los)? ?sede|"
                 r"donde (se|fue|tuvo) \w* ?(celebr|realiz|llev|organiz|reun|hizo|hicieron)|en (que|cual) (ciudad|lugar|sede)|"
                 r"(su|la) sede\b)", re.I),
@@ -313,7 +322,7 @@ def is_heading(chunk: Chunk, i: int) -> bool:
     return chunk.kind == "research" and i <= 1
 
 
-FEATURES = ("lexical", "chunk_lexical", "minilm", "e5", "prior", "answer_type", "heading", "named")
+FEATURES = ("lexical", "chunk_lexical", "minilm", "e5", "prior", "answer_type", "heading", "named", "absent")
 
 
 @dataclass(frozen=True)
@@ -325,13 +334,15 @@ class Weights:
     ``minilm``/``e5`` (cosine of question and sentence, rescaled between an unrelated
     pair's and a good match's), ``prior`` (1/sqrt(rank+1) of the passage), ``answer_type``
     (the sentence gives the kind of answer asked for), ``heading`` (an entry's name line),
-    ``named`` (the question names the sentence's entry: "Article 203", "Clic Seguro").
+    ``named`` (the question names the sentence's entry: "Article 203", "Clic Seguro"),
+    ``absent`` (the share of the years and proper names the question names that the
+    sentence's passage lacks: "the 2014 pilot" asked, the entry of 2005 offered).
     Fitted on the dev split; see ``qa calibrate``."""
     per_lang: dict = field(default_factory=lambda: {
         "en": {"lexical": 0.25, "chunk_lexical": 0.15, "minilm": 0.05, "e5": 0.1, "prior": 0.3,
-               "answer_type": 0.3, "heading": -0.15, "named": 0.15},
+               "answer_type": 0.3, "heading": -0.15, "named": 0.15, "absent": -0.3},
         "es": {"lexical": 0.15, "chunk_lexical": 0.05, "minilm": 0.0, "e5": 0.2, "prior": 0.3,
-               "answer_type": 0.15, "heading": -0.15, "named": 0.15},
+               "answer_type": 0.15, "heading": -0.15, "named": 0.15, "absent": -0.3},
     })
     dense_floor: dict = field(default_factory=lambda: {"minilm": 0.10, "e5": 0.72})
     dense_ceiling: dict = field(default_factory=lambda: {"minilm": 0.75, "e5": 0.92})
@@ -402,12 +413,32 @@ def is_two_part(question: str) -> bool:
 
 
 def select_sentences(cands: list[Candidate], query_weights: "QueryWeights", second_ratio: float = 0.6,
-                     min_gain: float = 0.3, two_part: bool = False, tie_ratio: float = 0.88) -> list[Candidate]:
+                     min_gain: float = 0.3, two_part: bool = False, tie_ratio: float = 0.88,
+                     anchors: frozenset = frozenset(), anchor_ratio: float = 0.3) -> list[Candidate]:
     """The best sentence, plus a second one when it covers a part of the question the
     first leaves out and scores nearly as well (from the same passage for any question,
     from another passage only for a question in two parts), or when it is a sentence of
     the same passage that the scores cannot tell apart from the best (quoting both is
-    more honest than guessing)."""
+    more honest than guessing). When the question names years or names (``anchors``,
+    stemmed) that the best sentence's passage lacks, the best sentence of a passage that
+    has them joins too: "what has MIT's 2005 project to do with the laptops of Sonora?"
+    takes the 2005 entry and Sonora's."""
+    picked = _select(cands, query_weights, second_ratio, min_gain, two_part, tie_ratio)
+    if not picked or not anchors:
+        return picked
+    missing = anchors - frozenset().union(*(c.passage_terms or c.terms for c in picked))
+    if missing:
+        ids = {c.chunk.id for c in picked}
+        other = next((c for c in sorted(cands, key=lambda c: -c.score)
+                      if c.chunk.id not in ids and c.score >= anchor_ratio * picked[0].score
+                      and not missing.isdisjoint(c.passage_terms or c.terms)), None)
+        if other is not None:
+            picked.append(other)
+    return picked
+
+
+def _select(cands: list[Candidate], query_weights: "QueryWeights", second_ratio: float, min_gain: float,
+            two_part: bool, tie_ratio: float) -> list[Candidate]:
     if not cands:
         return []
     ranked = sorted(cands, key=lambda c: -c.score)

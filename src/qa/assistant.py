@@ -19,14 +19,14 @@ from .answer import (FEATURES, FRAMING, Answer, Candidate, QueryWeights, Weights
                      rescale, role_asked, select_sentences, sentence_scores, sentence_types, statistic_misses,
                      title_keys, type_match)
 from .config import Settings
-from .dialog import earlier_questions
+from .dialog import continues_question, earlier_questions
 from .errors import InputError
 from .glossary import GLOSSARY
 from .index import Index, load_index, sentence_text
 from .lang import detect_language
 from .places import countries_in
 from .retrieve import Retrievers
-from .text import STOPWORDS, acronyms_of, fold, query_terms, raw_tokens, strip_markup, tokenize
+from .text import STOPWORDS, acronyms_of, fold, glossary_entry, query_terms, raw_tokens, strip_markup, tokenize
 
 CANDIDATE_PASSAGES = 6  # sentences are picked from this many top passages
 MAX_HISTORY_TURNS = 12  # the chat sends its last 6 exchanges; follow-ups look back 2 questions
@@ -39,6 +39,7 @@ _CONNECTOR = re.compile(r"\s+(?:(?:de|del|la|las|los|el|y|e|en|para|of|the|and|f
 _PERSONS = frozenset(tokenize("kids kid children child students student pupils youth young teens adolescents"))
 # a capitalized word that is neither an acronym nor an adjective of a place ('American', 'Chinese')
 _PROPER = re.compile(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñü]{2,}\b(?<!an)(?<!ese)(?<!ish)(?<!ans)")
+_ADJECTIVE = re.compile(r"(an|ese|ish|ans)$")
 
 
 def _name_runs(question: str) -> list[list[tuple[int, str]]]:
@@ -109,6 +110,8 @@ class Question:
     role: tuple[str, ...]  # the stems naming the role a "who is the director…" question asks about
     raw: frozenset[str]  # folded words, for entry identifiers ("203", "202bis")
     terms: frozenset[str]  # every variant of every content word
+    salient: tuple[str, ...] = ()  # the names, years and identifiers it asks about (folded)
+    anchors: frozenset[str] = frozenset()  # those of them an answer's passage must name
 
 
 class Assistant:
@@ -127,6 +130,7 @@ class Assistant:
         self.chunk_terms = [frozenset().union(*(self.sent_terms[r] for r in self.index.sentence_rows(p)))
                             for p in range(len(self.index.chunks))]
         self.title_keys = [title_keys(c) for c in self.index.chunks]
+        self.chunk_words = [frozenset(raw_tokens(" ".join([c.text, c.title, c.context]))) for c in self.index.chunks]
         self.sent_types = [sentence_types(c, i) for c in self.index.chunks for i in range(len(c.sentences))]
         self.sent_heading = np.array([is_heading(c, i) for c in self.index.chunks for i in range(len(c.sentences))])
         self.vocabulary = frozenset(t for d in self.index.docs.values() for t in raw_tokens(d.text))
@@ -190,9 +194,10 @@ class Assistant:
         """The names, years and identifiers ('Guatemala', '2020', '205') a question asks about,
         folded. A capital that only starts the sentence, a capitalized Spanish word
         ('Secretaría de Educación') and the profile's own country are not names. In Spanish,
-        a run of capitalized words with one the profile knows is a translated name
-        ('Índice de Seguridad Informática de Microsoft'), not an unknown one ('Ley Olimpia' is:
-        'ley' is a Spanish word the glossary knows, not the profile's)."""
+        a run of capitalized words with one the profile knows, or whose every word the glossary
+        translates into the profile's words, is a translated name ('Índice de Seguridad
+        Informática de Microsoft', 'Banco Mundial'), not an unknown one ('Ley Olimpia' is:
+        the profile has 'law' but nothing for 'Olimpia')."""
         out = []
         for run in _name_runs(question):
             words = []
@@ -204,7 +209,9 @@ class Assistant:
                         continue
                 words += [t for t in raw_tokens(word)
                           if len(t) > 2 and t not in STOPWORDS and not t.startswith(self.countries)]
-            if lang == "es" and len(run) > 1 and any(self._in_corpus(t) for _, w in run for t in raw_tokens(w)):
+            tokens = [t for _, w in run for t in raw_tokens(w)]
+            if lang == "es" and len(run) > 1 and (any(map(self._in_corpus, tokens)) or all(
+                    any(map(self._in_corpus, glossary_entry(t).split())) for t in tokens)):
                 words = [t for t in words if t[0].isdigit()]
             out += words
         return out
@@ -237,16 +244,27 @@ class Assistant:
         words, folded = set(tokens), " " + " ".join(tokens) + " "
         countries = [(name, typed) for name, typed in countries_in(question) if not name.startswith(self.countries)]
         typed = {t for _, n in countries for t in n.split()}
-        proper = {fold(w) for w in _PROPER.findall(question)}
+        anchors = self._anchors(question, salient)
         count = sum(f" {name} " not in folded for name, _ in countries)
         for t in salient:
             if t in typed:
                 continue
             if not self._in_corpus(t):
                 count += 1  # unknown
-            elif t not in words and (is_dated(t) or t in proper):
+            elif t in anchors and t not in words:
                 count += 1  # absent
         return count
+
+    def _anchors(self, question: str, salient: list[str]) -> frozenset[str]:
+        """The years and proper names a question names that the corpus has: an answer's
+        passage must name them too ("the 2014 pilot" is not the entry of 2005)."""
+        # "Latin American": a name that ends in an adjective is an adjective
+        proper = {fold(w) for run in _name_runs(question) if not _ADJECTIVE.search(run[-1][1])
+                  for _, w in run if _PROPER.fullmatch(w)}
+        # a country is checked on its own, in any of its names (see _off_topic)
+        countries = {t for _, typed in countries_in(question) for t in typed.split()}
+        return frozenset(t for t in salient if t in self.vocabulary and (is_dated(t) or t in proper)
+                         and t not in countries)
 
     def _gives_what_was_asked(self, q: "Question", picked) -> bool:
         """Whether the quoted sentences give the kind of answer the question asks for."""
@@ -270,6 +288,7 @@ class Assistant:
     def analyse(self, question: str, earlier: list[str], lang: str) -> "Question":
         """Everything the scorer needs from the question, worked out once."""
         groups = query_terms(question, lang)
+        salient = self._salient(question, lang)
         qw = idf_weights(groups, self.idf)
         missing = 0.0
         if lang == "en" and qw:  # a Spanish word is expected to be missing from an English profile
@@ -278,9 +297,13 @@ class Assistant:
         for q in earlier:  # the topic of earlier turns counts, at half weight
             for t, w in idf_weights(query_terms(q, detect_language(q)), self.idf).items():
                 qw[t] = max(qw.get(t, 0.0), 0.5 * w)
-        return Question(question, lang, " ".join([question, *earlier]), qw, missing, expected_type(question),
+        wanted = expected_type(question)
+        if wanted is None and earlier and continues_question(question):
+            wanted = expected_type(earlier[0])  # "And for those who make it?" after "What's the penalty…?"
+        return Question(question, lang, " ".join([question, *earlier]), qw, missing, wanted,
                         self._counted(question, lang), role_asked(question),
-                        frozenset(raw_tokens(question)), frozenset(v for g in groups for v in g))
+                        frozenset(raw_tokens(question)), frozenset(v for g in groups for v in g),
+                        tuple(salient), self._anchors(question, salient))
 
     def features(self, q: "Question", hits, mode: str):
         """Candidate sentences of the top passages and their feature matrix (see ``Weights``)."""
@@ -306,6 +329,8 @@ class Assistant:
             F[:, 5] = [type_match(q.wanted, self.sent_types[r]) for r in rows]
         F[:, 6] = self.sent_heading[rows_arr] & ~F[:, 5].astype(bool)
         F[:, 7] = [names_entry(*self.title_keys[h.position], q.raw, q.terms) for _, h in owners]
+        if q.anchors:
+            F[:, 8] = [len(q.anchors - self.chunk_words[h.position]) / len(q.anchors) for _, h in owners]
         return rows, owners, F
 
     def _compose(self, question: str, earlier: list[str], query: str, lang: str, hits, mode: str,
@@ -318,11 +343,12 @@ class Assistant:
         cands = [Candidate(rank, h.chunk, r - int(self.index.sent_first[h.position]), float(scores[j]),
                            self.sent_terms[r], r, self.chunk_terms[h.position])
                  for j, (r, (rank, h)) in enumerate(zip(rows, owners))]
-        picked = select_sentences(cands, q.weights, two_part=is_two_part(question))
+        picked = select_sentences(cands, q.weights, two_part=is_two_part(question),
+                                  anchors=frozenset(tokenize(" ".join(q.anchors))))
         answer_hit = hits[picked[0].hit_rank]
         coverage = lexical_coverage(q.weights, self.chunk_terms[answer_hit.position])
         confidence = confidence_from(coverage, self._dense_match(answer_hit, query, mode, lang),
-                                     self._off_topic(question, self._salient(question, lang), picked),
+                                     self._off_topic(question, list(q.salient), picked),
                                      not self._gives_what_was_asked(q, picked), self.weights)
         if confidence < threshold:
             return self._declined(question, lang, mode, query, confidence)

@@ -32,6 +32,27 @@ def is_followup(question: str, history: Sequence[dict]) -> bool:
     return len(content) <= 1
 
 
+_ASKS = re.compile(
+    r"^(what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could|will|would|has|have|"
+    r"que|qué|cual|cuál|cuales|cuáles|quien|quién|quienes|quiénes|cuando|cuándo|donde|dónde|por qué|como|cómo|"
+    r"cuanto|cuánto|cuanta|cuánta|cuantos|cuántos|cuantas|cuántas|hay|es|son|fue|tiene|tienen)\b",
+    re.IGNORECASE,
+)
+
+
+def continues_question(question: str) -> bool:
+    """True when a follow-up only changes the subject of the question before it ("And for
+    the people who make it?", "¿Y al que viaja?", "What about Article 203?"): it asks
+    the same thing, so it wants the same kind of answer."""
+    lead = _LEADS.search(question)
+    if not lead:
+        return False
+    rest = question[lead.end():].lstrip(" ,¿?¡!")
+    if lead.group(1).lower() in ("what about", "how about"):
+        return True
+    return not _ASKS.search(rest)
+
+
 def earlier_questions(question: str, history: Sequence[dict], depth: int = 2) -> list[str]:
     """The user turns a follow-up depends on, nearest first, back to the first one
     that stands on its own."""

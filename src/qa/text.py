@@ -124,6 +124,43 @@ def _stemmer(lang: str):
 # a Spanish infinitive with a pronoun attached: "mostrarle" is "mostrar"
 _CLITIC = re.compile(r"^(\w{2,}[aei]r)(?:se|me|te|nos|les?|los?|las?)$")
 
+# Spanish verb endings (folded) and the infinitive endings they may come from, longest
+# first: "obliga" -> "obligar", "prostituye" -> "prostituir", "grabado" -> "grabar"
+_VERB_ENDINGS = (("uyen", ("uir",)), ("uye", ("uir",)), ("ieron", ("er", "ir")), ("iendo", ("er", "ir")),
+                 ("aron", ("ar",)), ("ando", ("ar",)), ("ados", ("ar",)), ("adas", ("ar",)), ("idos", ("er", "ir")),
+                 ("ado", ("ar",)), ("ada", ("ar",)), ("ido", ("er", "ir")), ("io", ("er", "ir")), ("an", ("ar",)),
+                 ("en", ("er", "ir")), ("a", ("ar",)), ("e", ("er", "ir")), ("o", ("ar",)))
+
+
+def glossary_entry(token: str) -> str:
+    """The glossary's English for a folded Spanish word, trying the word itself, then an
+    infinitive with a pronoun attached ("mostrarle"), then the infinitive a conjugated
+    form may come from ("obliga", "convence", "prostituye")."""
+    entry = GLOSSARY.get(token) or GLOSSARY.get(_CLITIC.sub(r"\1", token))
+    if entry or len(token) < 4:
+        return entry or ""
+    for ending, infinitives in _VERB_ENDINGS:
+        if token.endswith(ending):
+            stem = token[: -len(ending)]
+            for inf in infinitives:
+                if stem + inf in GLOSSARY:
+                    return GLOSSARY[stem + inf]
+            break
+    return ""
+
+
+def synonyms_entry(token: str) -> str:
+    """The paraphrases of an English question word, or of another form of it ("showing")."""
+    return SYNONYMS.get(token) or _SYNONYMS_BY_STEM().get(_stem(token, "en"), "")
+
+
+@lru_cache(maxsize=1)
+def _SYNONYMS_BY_STEM() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for word, entry in SYNONYMS.items():
+        out.setdefault(_stem(word, "en"), entry)
+    return out
+
 
 @lru_cache(maxsize=65536)
 def _stem(token: str, lang: str) -> str:
@@ -148,7 +185,7 @@ def query_terms(text: str, lang: str = "en", stopwords: frozenset[str] = STOPWOR
             variants.append(_stem(token, "es"))
             if len(token) > 6 and token.endswith(("e", "es")):  # 'componentes' -> 'component(s)'
                 variants.append(_stem(token[:-2] if token.endswith("es") else token[:-1], "en"))
-        entry = table.get(token) or (table.get(_CLITIC.sub(r"\1", token), "") if lang == "es" else "")
+        entry = glossary_entry(token) if lang == "es" else synonyms_entry(token)
         variants += [_stem(w, "en") for w in entry.split() if w not in stopwords]
         if token in stopwords and len(variants) == 1:
             continue
