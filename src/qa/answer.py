@@ -118,7 +118,7 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
                 r"quien(es)? (lo|la|los|las) (hizo|hicieron|escribio|escribieron|realizo|realizaron|publico|publicaron|elaboro)))", re.I),
      re.compile(r"^$")),  # matched by position (a research entry's second line), see sentence_types
     ("percent",
-     re.compile(r"\b(percent|percentage|(what|which) share|share of|proportion|what part|porcentaje|por ciento|proporcion|que parte)", re.I),
+     re.compile(r"\b(percent|percentage|(literacy|unemployment|poverty|dropout|penetration|enrollment|enrolment|growth|birth|mortality|crime) rate|tasa de|(what|which) share|share of|proportion|what part|porcentaje|por ciento|proporcion|que parte)", re.I),
      re.compile(r"\d%|\bper ?cent")),
     ("fine",
      # "what fine…", "¿cuánto es de multa?": a term of imprisonment alone does not say

@@ -37,6 +37,12 @@ _GREETING = frozenset("""hola hello hi hey thanks thank you gracias muchas bueno
 _SALIENT = re.compile(r"(?<![\d,.])\b([A-ZÁÉÍÓÚÑ][\w\-]+|(?:19|20)\d{2}|\d{3}(?:bis|ter)?)\b")
 _CONNECTOR = re.compile(r"\s+(?:(?:de|del|la|las|los|el|y|e|en|para|of|the|and|for)\s+)*")
 _PERSONS = frozenset(tokenize("kids kid children child students student pupils youth young teens adolescents"))
+# offenses a parent may ask the law about, in English and Spanish (folded): an article that
+# names none of the question's offense words does not answer "the penalty for cyberbullying"
+_OFFENSES = frozenset("""cyberbullying cyberbully cyberbullied ciberbullying ciberacoso bullying bully bullied
+    sexting sextortion sextorsion grooming stalking stalker acecho hacking hacker hackear phishing fraud fraude
+    extortion extorsion kidnapping secuestro secuestrar trafficking trata defamation difamacion piracy pirateria
+    drugs drogas doxxing""".split())
 # a capitalized word that is neither an acronym nor an adjective of a place ('American', 'Chinese')
 _PROPER = re.compile(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñü]{2,}\b(?<!an)(?<!ese)(?<!ish)(?<!ans)")
 _ADJECTIVE = re.compile(r"(an|ese|ish|ans)$")
@@ -112,6 +118,7 @@ class Question:
     terms: frozenset[str]  # every variant of every content word
     salient: tuple[str, ...] = ()  # the names, years and identifiers it asks about (folded)
     anchors: frozenset[str] = frozenset()  # those of them an answer's passage must name
+    offenses: tuple[tuple[str, ...], ...] = ()  # the offenses it names ("cyberbullying"), each with its variants
 
 
 class Assistant:
@@ -272,6 +279,10 @@ class Assistant:
             return False
         if q.role and all(self.sent_terms[c.row].isdisjoint(q.role) for c in picked):
             return False  # "who directs…" answered by a sentence that names no director
+        if q.offenses and all(c.chunk.kind == "article" for c in picked):
+            held = frozenset().union(*(c.passage_terms for c in picked))
+            if any(held.isdisjoint(variants) for variants in q.offenses):
+                return False  # "the penalty for cyberbullying" answered by an article on another offense
         if q.wanted == "number" and q.counted and not any(
                 # a statistic's label is paraphrased too freely to check ("líneas de celular")
                 c.chunk.kind == "statistic" or counts(c.chunk.sentences[c.index].text, q.counted) for c in picked):
@@ -290,20 +301,22 @@ class Assistant:
         groups = query_terms(question, lang)
         salient = self._salient(question, lang)
         qw = idf_weights(groups, self.idf)
-        missing = 0.0
-        if lang == "en" and qw:  # a Spanish word is expected to be missing from an English profile
-            unseen = {g for g in groups if g not in qw}
-            missing = self.weights.missing_word * len(unseen) * sum(qw.values()) / len(qw)
+        unseen = {g for g in groups if g not in qw}
         for q in earlier:  # the topic of earlier turns counts, at half weight
             for t, w in idf_weights(query_terms(q, detect_language(q)), self.idf).items():
                 qw[t] = max(qw.get(t, 0.0), 0.5 * w)
+        missing = 0.0
+        if lang == "en" and qw:  # a Spanish word is expected to be missing from an English profile
+            # "is there an android app for it?": every word of its own is unseen, its topic is earlier
+            missing = self.weights.missing_word * len(unseen) * sum(qw.values()) / len(qw)
         wanted = expected_type(question)
         if wanted is None and earlier and continues_question(question):
             wanted = expected_type(earlier[0])  # "And for those who make it?" after "What's the penalty…?"
         return Question(question, lang, " ".join([question, *earlier]), qw, missing, wanted,
                         self._counted(question, lang), role_asked(question),
                         frozenset(raw_tokens(question)), frozenset(v for g in groups for v in g),
-                        tuple(salient), self._anchors(question, salient))
+                        tuple(salient), self._anchors(question, salient),
+                        tuple(g for w in raw_tokens(question) if w in _OFFENSES for g in query_terms(w, lang)))
 
     def features(self, q: "Question", hits, mode: str):
         """Candidate sentences of the top passages and their feature matrix (see ``Weights``)."""
