@@ -50,6 +50,10 @@ def test_another_country_is_declined_with_closest_passages(real_assistant):
     "¿Qué dice la Ley Olimpia sobre fotos íntimas?",  # a law the profile does not list
     "How many RIA centers are open today?",  # it gives the first ten, in 2009
     "¿Hay un número de emergencia para denunciar el grooming?",  # a number it does not give
+    "What is the penalty for cyberbullying under Mexican law?",  # no article it lists names the offense
+    "que pena da el codigo penal por ciberbullying entre alumnos",
+    "¿Cuál es la pena por sexting entre menores?",
+    "What is the literacy rate in Mexico?",  # a rate it does not give
 ])
 def test_near_misses_are_declined(real_assistant, question):
     a = real_assistant.ask(question)
