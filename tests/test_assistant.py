@@ -177,6 +177,12 @@ def test_is_there_a_study_and_who_did_it(real_assistant, question, author):
     assert a.answered and author in a.text, a.text
 
 
+def test_a_later_sentence_of_an_entry_answers_for_the_entry_its_lead_names(real_assistant):
+    # the lead sentence names the project; the next one says who trains the teachers
+    a = real_assistant.ask("In the Telefónica Foundation's classroom project, who is in charge of training the teachers?")
+    assert a.answered and "Instructional Coordinators train teachers" in a.text, a.text
+
+
 def test_followup_uses_the_earlier_turn(real_assistant):
     first = real_assistant.ask("What was the 2014 digital inclusion pilot?")
     assert first.answered and "Programa de Inclusión Digital" in first.text

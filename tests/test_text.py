@@ -38,6 +38,7 @@ def test_clean_removes_artifacts_and_link_syntax_only():
     assert clean("an initiative of [email\u00a0protected] puma,\n\n  the") == "an initiative of puma, the"
     assert clean("event in April 2014](https://www.fosi.org/events/x/). She") == "event in April 2014. She"
     assert clean("[The National Autonomous University") == "The National Autonomous University"
+    assert clean("[\r0") == "0"  # the bracket dropped, then the space after it
 
 
 def test_tokenize_never_fails_on_odd_text():

@@ -125,7 +125,9 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
      re.compile(r"\b(fines?\b(?! de lucro)|multas?\b)", re.I),
      re.compile(r"\bfines?\b|minimum salary", re.I)),
     ("penalty",
-     re.compile(r"\b(penalt|punish|sentence|jail|prison|fined\b|how long|years? (in|of)|penas?\b|castig|carcel|prision|sancion|condena|"
+     # "what does Article 262 punish?", "¿qué castiga…?" ask for the offense, not the penalty
+     re.compile(r"\b(penalt|punish(ment|ments|ed|able)\b|sentence|jail|prison|fined\b|how long|years? (in|of)|penas?\b|"
+                r"castig(o|os|ado|ada|ados|adas)\b|carcel|prision|sancion|condena|"
                 r"cuantos an(y)?os (de (carcel|prision|condena|pena)|dan|le dan|te dan|me dan|de castigo)|"
                 # "what happens to someone who…", "¿qué le pasa al que…?": what the law does to an offender
                 r"what (can |could |will |would )?happens? to (someone|somebody|anyone|anybody|a person|people|those|"
@@ -330,7 +332,7 @@ class Weights:
     """A linear sentence scorer: one weight per feature, per question language.
 
     Features, each about 0..1: ``lexical`` (IDF share of the question's terms in the
-    sentence, with its entry's name), ``chunk_lexical`` (the same over the whole passage),
+    sentence, with its entry's name, and in part those of its passage's lead sentence), ``chunk_lexical`` (the same over the whole passage),
     ``minilm``/``e5`` (cosine of question and sentence, rescaled between an unrelated
     pair's and a good match's), ``prior`` (1/sqrt(rank+1) of the passage), ``answer_type``
     (the sentence gives the kind of answer asked for), ``heading`` (an entry's name line),
@@ -346,6 +348,7 @@ class Weights:
     })
     dense_floor: dict = field(default_factory=lambda: {"minilm": 0.10, "e5": 0.72})
     dense_ceiling: dict = field(default_factory=lambda: {"minilm": 0.75, "e5": 0.92})
+    lead_share: float = 0.5  # the share of its passage's lead sentence a later sentence holds (``lexical``)
     unknown_penalty: float = 0.5  # multiplies the confidence per name the answer cannot be about
     type_miss_penalty: float = 0.4  # multiplies it when the answer lacks the kind of answer asked for
     # IDF mass, as a share of the question's mean term IDF, that each English content word
@@ -477,8 +480,8 @@ def _select(cands: list[Candidate], query_weights: "QueryWeights", second_ratio:
 _SHORT = 45  # a sentence this short ("Rape.", an article label) needs the next one to mean anything
 
 
-_DEFINITION = re.compile(r"^\W*(what|who)\s+(is|are|was|were)\b|^\W*what's\b|^\W*(que|quien|quienes)\s+(es|son|era|fue)\b",
-                         re.I)
+_DEFINITION = re.compile(r"^\W*(what|who)\s+(exactly\s+|really\s+)?(is|are|was|were)\b|^\W*what's\b|"
+                         r"^\W*(que|quien|quienes)\s+(es|son|era|fue)\b", re.I)
 _CONTINUES = re.compile(r"^(It|Its|This|These|They|Their|The (program|project|strategy|platform|initiative|organization)) ")
 
 

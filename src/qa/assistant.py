@@ -332,7 +332,13 @@ class Assistant:
         if not rows:
             return rows, owners, F
         rows_arr = np.array(rows)
-        F[:, 0] = [lexical_coverage(q.weights, self.sent_terms[r], q.missing) for r in rows]
+        # a later sentence goes on about what its passage's lead sentence names ("2010 - The
+        # Aulas Fundación Telefónica is…" then "Instructional Coordinators train teachers…"):
+        # it holds the lead's words too, at a share
+        own = np.array([lexical_coverage(q.weights, self.sent_terms[r], q.missing) for r in rows])
+        led = np.array([lexical_coverage(q.weights, self.sent_terms[r] | self.sent_terms[int(self.index.sent_first[h.position])],
+                                         q.missing) for r, (_, h) in zip(rows, owners)])
+        F[:, 0] = own + self.weights.lead_share * (led - own)
         F[:, 1] = [lexical_coverage(q.weights, self.chunk_terms[h.position], q.missing) for _, h in owners]
         for s in signals:
             cos = self.index.sent_vectors[s][rows_arr] @ self.index.encoder(s).encode_query(q.query)

@@ -177,7 +177,7 @@ SYNONYMS: dict[str, str] = {
     "sell": "sells distributes", "send": "distributes circulates", "share": "distributes circulates", "spread": "distributes circulates",
     "make": "makes creating production", "produce": "production creating", "film": "films creating", "record": "recording creating",
     "keep": "store possession", "download": "store possession", "own": "possession", "save": "store",
-    "rent": "lease", "force": "compelling coercion force", "pressure": "coercion compelling", "convince": "inducing persuading",
+    "rent": "lease", "force": "compelling coercion force", "pressure": "coercion compelling", "push": "inducing compelling", "convince": "inducing persuading",
     "persuade": "persuading inducing", "touch": "sexual act", "fondle": "sexual act", "trip": "travel", "trips": "travel",
     "sex": "sexual intercourse", "abuse": "abuse exploitation", "grooming": "sexual exploitation",
     "trafficking": "trafficking exploitation", "exploitation": "exploitation abuse",

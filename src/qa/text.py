@@ -73,7 +73,7 @@ def clean(text: str) -> str:
     text = _MD_LINK_TAIL.sub("", _MD_LINK.sub(r"\1", text))
     text = _SPACES.sub(" ", text).strip()
     if text.startswith("[") and "]" not in text:
-        text = text[1:]
+        text = text[1:].lstrip()
     return text
 
 
