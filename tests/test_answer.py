@@ -84,6 +84,12 @@ def test_sentence_scores_are_linear_in_the_features_per_language():
     ("Who did it?", None),
     ("Which tech companies backed the pilot?", "names"),
     ("Where did the US, Canada and Mexico get together in 2001?", "place"),
+    ("On what date does Mexico celebrate Safer Internet Day?", "date"),
+    ("¿Qué día se celebra?", "date"),
+    ("What day-to-day risks do children face?", None),
+    ("How much is that fine in pesos?", "money"),
+    ("Which phone company worked with FOSI?", None),  # a company, not a phone number
+    ("What phone number do I call?", "contact"),
 ])
 def test_expected_answer_type(question, kind):
     assert expected_type(question) == kind

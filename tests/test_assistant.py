@@ -54,6 +54,8 @@ def test_another_country_is_declined_with_closest_passages(real_assistant):
     "que pena da el codigo penal por ciberbullying entre alumnos",
     "¿Cuál es la pena por sexting entre menores?",
     "What is the literacy rate in Mexico?",  # a rate it does not give
+    "On what date does Mexico celebrate Safer Internet Day?",  # its entry gives no date
+    "para que sirve el programa México Conectado",  # a program it does not name
 ])
 def test_near_misses_are_declined(real_assistant, question):
     a = real_assistant.ask(question)
@@ -181,6 +183,26 @@ def test_a_later_sentence_of_an_entry_answers_for_the_entry_its_lead_names(real_
     # the lead sentence names the project; the next one says who trains the teachers
     a = real_assistant.ask("In the Telefónica Foundation's classroom project, who is in charge of training the teachers?")
     assert a.answered and "Instructional Coordinators train teachers" in a.text, a.text
+
+
+@pytest.mark.parametrize("question,fact", [
+    ("What exactly is a Cinetransformer?", "mobile cinema"),  # the profile has the plural
+    ("Roughly what share of people in Mexico actually go online?", "49.3%"),
+    ("Are there more cell phone subscriptions than Facebook accounts in Mexico?", "104,100,000"),
+    ("que porcentage de la poblacion son niños de 0 a 14 años", "27.6%"),
+    ("Which phone company worked with FOSI both on the 2007 online safety summit and in the Internet Security "
+     "Alliance?", "Telmex"),
+])
+def test_everyday_wording_of_what_the_profile_gives(real_assistant, question, fact):
+    a = real_assistant.ask(question)
+    assert a.answered and fact in a.text, a.text
+
+
+def test_a_followup_asking_for_pesos_is_declined(real_assistant):
+    history = [{"role": "user", "content": "What happens to someone who shows porn to a child?"},
+               {"role": "assistant", "content": "Up to six months in prison and a fine of 300 to 500 days' minimum salary."}]
+    a = real_assistant.ask("How much is that fine in pesos?", history)
+    assert not a.answered, a.text
 
 
 def test_followup_uses_the_earlier_turn(real_assistant):

@@ -91,13 +91,14 @@ class Answer:
 _YEAR = r"(?:19|20)\d{2}"
 ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
     ("money",
-     re.compile(r"\b(budget|cost|costs|price|funding|funded with|how much money|spent|spend|invest\w*|salary of|presupuesto|cuesta|cuestan|costo|precio|financiamiento|inversion|gasto)", re.I),
+     re.compile(r"\b(budget|cost|costs|price|funding|funded with|how much money|spent|spend|invest\w*|salary of|presupuesto|cuesta|cuestan|costo|precio|financiamiento|inversion|gasto|"
+                r"(in|en) (pesos|dollars|dolares|usd|mxn)\b)", re.I),
      re.compile(r"[$€£]|\b(dollars?|pesos?|euros?|usd|mxn|budget|funding|invest\w*)\b", re.I)),
     ("contact",
      # a phone number or an address asked for, not a website named as a topic ("what do
      # students get from the website?") nor "address" the verb
      re.compile(r"\b((tele)?phone (number|line)|(hotline|helpline|report line) number|number (to|do i|should i|can i) call|"
-                r"call (to|for)\b|(what|which) (tele)?phone\b|(tele)?phone (of|for)\b|"
+                r"call (to|for)\b|(what|which) (tele)?phone\b(?! (company|companies|provider|operator|firm|carrier))|(tele)?phone (of|for)\b|"
                 r"(what is|what's|whats) (the|its|their|his|her) (website|web ?site|web page|url|e-?mail|web address|address)\b|"
                 r"(website|web ?site|web page|url|e-?mail|web address|postal address|street address) (of|for|address)\b|"
                 r"e-?mail address|telefono|llamar|a que numero|"
@@ -160,7 +161,8 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
      re.compile(r"\b(how many|how much|number of|cuant[oa]s?|numero de|cantidad de)", re.I),
      re.compile(r"\d+(?:[,.]\d+)*(?![\d])(?<!\b" + _YEAR + r")|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen)\b", re.I)),
     ("date",
-     re.compile(r"\b(when|what year|which year|cuando|que an(y)?o|en que an(y)?o|que fecha)", re.I),
+     re.compile(r"\b(when|what year|which year|(what|which) (date|day|month)\b(?!-)|cuando|que an(y)?o|en que an(y)?o|que fecha|"
+                r"(que|cual) (dia|mes)\b)", re.I),
      re.compile(r"\b" + _YEAR + r"\b|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)),
 )
 
@@ -232,8 +234,9 @@ STATISTIC_FRAME = frozenset(tokenize(
     "percentage share proportion rate number total figure figures statistics many much people population "
     "inhabitants live living use uses country nation profile according current currently estimated "
     "age aged years kids children young younger roughly approximately about around nearly almost exactly "
-    "overall user users")) | frozenset(
-    "porcentaj cuant cifra poblacion ano usa usan vive viven hay tien tiene perfil usuario".split()) | frozenset(
+    "overall user users actually really just only even still more than fewer less higher lower bigger "
+    "go goes get gets access account accounts")) | frozenset(
+    "porcentaj porcentag cuant cifra poblacion ano usa usan vive viven hay tien tiene perfil usuario".split()) | frozenset(
     tokenize("aproximadamente cerca casi", "es"))
 _RANGE = re.compile(r"(\d+)-(\d+)")
 

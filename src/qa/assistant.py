@@ -216,8 +216,9 @@ class Assistant:
                         continue
                 words += [t for t in raw_tokens(word)
                           if len(t) > 2 and t not in STOPWORDS and not t.startswith(self.countries)]
-            tokens = [t for _, w in run for t in raw_tokens(w)]
-            if lang == "es" and len(run) > 1 and (any(map(self._in_corpus, tokens)) or all(
+            # the profile's country does not make a name known ("México Conectado")
+            tokens = [t for _, w in run for t in raw_tokens(w) if not t.startswith(self.countries)]
+            if lang == "es" and len(run) > 1 and tokens and (any(map(self._in_corpus, tokens)) or all(
                     any(map(self._in_corpus, glossary_entry(t).split())) for t in tokens)):
                 words = [t for t in words if t[0].isdigit()]
             out += words
@@ -226,7 +227,8 @@ class Assistant:
     def _in_corpus(self, token: str) -> bool:
         """The corpus has the word, or its letters in another order (Spanish 'OCDE' is 'OECD'),
         or the name it abbreviates ('MIT')."""
-        return token in self.vocabulary or "".join(sorted(token)) in self.anagrams or token in self.acronyms
+        return (token in self.vocabulary or "".join(sorted(token)) in self.anagrams or token in self.acronyms
+                or token + "s" in self.vocabulary or token.endswith("s") and token[:-1] in self.vocabulary)
 
     def _counted(self, question: str, lang: str) -> tuple[str, ...]:
         """What a "how many" question counts, when it can be checked: not "people" (users,
