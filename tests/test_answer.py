@@ -292,3 +292,20 @@ def test_name_line_introduces_its_entry_and_gaps_are_marked():
     org = chunk("organization", "Clic Seguro", ("Clic Seguro", "launched by the SEP.", "Games.", "Tips."))
     text, _, _ = build_answer_text([(org, [0, 1, 3])], "en")
     assert text == "Clic Seguro: launched by the SEP. … Tips. [1]"
+
+
+def test_a_passage_bm25_puts_far_ahead_leads():
+    from qa.assistant import exact_lead
+    from qa.retrieve import Hit, SignalHit
+
+    def hit(position, bm25=None, e5=1):
+        signals = {"e5": SignalHit(e5, 0.8)}
+        if bm25:
+            signals["bm25"] = SignalHit(bm25[0], bm25[1])
+        return Hit(chunk(start=position), 0.1, position, signals)
+
+    # "Is buying or storing child pornography a crime?": Article 202bis's words are its own
+    hits = [hit(0, (3, 6.6)), hit(1, e5=2), hit(3, (1, 15.1), e5=35), hit(4, (2, 7.8))]
+    assert exact_lead(hits, 1.5) == 3
+    assert exact_lead(hits, 2.0) is None  # 15.1 is under twice 7.8
+    assert exact_lead(hits[:2], 1.5) is None  # one BM25 score: nothing to compare

@@ -141,6 +141,10 @@ def test_spanish_names_of_places_and_bodies_are_not_unknown(real_assistant, ques
     ("What's the punishment for giving porn to kids?", "Article 200", "six months"),
     ("cuantos años de carcel le dan a alguien que prostituye a un menor de edad", "Article 204", "eight and fifteen"),
     ("que le pasa a alguien que obliga o convence a un menor de tener actos sexuales", "Article 201", "seven to twelve"),
+    # BM25 puts the article far ahead; the dense signals prefer Article 202 or 201
+    ("Is buying or storing child pornography a crime in Mexico?", "Article 202bis", "criminal offense to store, buy"),
+    ("What is the punishment for pimping out a minor?", "Article 204", "eight and fifteen"),
+    ("What happens to someone who shows porn to a kid in Mexico?", "Article 200", "six months"),
 ])
 def test_an_offense_in_plain_words_gets_its_article(real_assistant, question, article, fact):
     a = real_assistant.ask(question)

@@ -335,10 +335,12 @@ class Weights:
     """A linear sentence scorer: one weight per feature, per question language.
 
     Features, each about 0..1: ``lexical`` (IDF share of the question's terms in the
-    sentence, with its entry's name, and in part those of its passage's lead sentence), ``chunk_lexical`` (the same over the whole passage),
-    ``minilm``/``e5`` (cosine of question and sentence, rescaled between an unrelated
-    pair's and a good match's), ``prior`` (1/sqrt(rank+1) of the passage), ``answer_type``
-    (the sentence gives the kind of answer asked for), ``heading`` (an entry's name line),
+    sentence, with its entry's name, and in part those of its passage's lead sentence),
+    ``chunk_lexical`` (the same over the whole passage), ``minilm``/``e5`` (cosine of
+    question and sentence, rescaled between an unrelated pair's and a good match's),
+    ``prior`` (1/sqrt(rank+1) of the passage; rank 0 for a passage BM25 alone puts far
+    ahead), ``answer_type`` (the sentence gives the kind of answer asked for), ``heading``
+    (an entry's name line),
     ``named`` (the question names the sentence's entry: "Article 203", "Clic Seguro"),
     ``absent`` (the share of the years and proper names the question names that the
     sentence's passage lacks: "the 2014 pilot" asked, the entry of 2005 offered).
@@ -352,6 +354,7 @@ class Weights:
     dense_floor: dict = field(default_factory=lambda: {"minilm": 0.10, "e5": 0.72})
     dense_ceiling: dict = field(default_factory=lambda: {"minilm": 0.75, "e5": 0.92})
     lead_share: float = 0.5  # the share of its passage's lead sentence a later sentence holds (``lexical``)
+    exact_lead_ratio: float = 1.5  # a passage BM25 scores this many times above the next gets the top ``prior``
     unknown_penalty: float = 0.5  # multiplies the confidence per name the answer cannot be about
     type_miss_penalty: float = 0.4  # multiplies it when the answer lacks the kind of answer asked for
     # IDF mass, as a share of the question's mean term IDF, that each English content word

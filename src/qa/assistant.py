@@ -121,6 +121,16 @@ class Question:
     offenses: tuple[tuple[str, ...], ...] = ()  # the offenses it names ("cyberbullying"), each with its variants
 
 
+def exact_lead(hits, ratio: float) -> int | None:
+    """The passage BM25 scores ``ratio`` times above any other, if there is one: the
+    question's rare words are its own ("buying or storing" is Article 202bis), where the
+    dense signals see one article of the penal code much like the next."""
+    scored = sorted(((h.signals["bm25"].score, h.position) for h in hits if "bm25" in h.signals), reverse=True)
+    if len(scored) > 1 and scored[0][0] > 0 and scored[0][0] >= ratio * scored[1][0]:
+        return scored[0][1]
+    return None
+
+
 class Assistant:
     def __init__(self, settings: Settings | None = None, index: Index | None = None, progress: bool = True):
         self.settings = settings or Settings.from_env()
@@ -345,7 +355,8 @@ class Assistant:
         for s in signals:
             cos = self.index.sent_vectors[s][rows_arr] @ self.index.encoder(s).encode_query(q.query)
             F[:, FEATURES.index(s)] = rescale(cos, self.weights.dense_floor[s], self.weights.dense_ceiling[s])
-        F[:, 4] = [prior_of_rank(rank) for rank, _ in owners]
+        lead = exact_lead(hits, self.weights.exact_lead_ratio)
+        F[:, 4] = [prior_of_rank(0 if h.position == lead else rank) for rank, h in owners]
         if q.wanted:
             F[:, 5] = [type_match(q.wanted, self.sent_types[r]) for r in rows]
         F[:, 6] = self.sent_heading[rows_arr] & ~F[:, 5].astype(bool)
