@@ -90,6 +90,7 @@ def test_sentence_scores_are_linear_in_the_features_per_language():
     ("How much is that fine in pesos?", "money"),
     ("Which phone company worked with FOSI?", None),  # a company, not a phone number
     ("What phone number do I call?", "contact"),
+    ("what % of people in rural mexico have internet at home?", "percent"),
 ])
 def test_expected_answer_type(question, kind):
     assert expected_type(question) == kind
@@ -97,6 +98,8 @@ def test_expected_answer_type(question, kind):
 
 @pytest.mark.parametrize("sentence,gives", [
     ("The project receive the support of Microsoft, Intel, IUSA, Cisco, Elara.", True),
+    ("Is a partnership between corporate organizations such as Telmex and online safety organizations such as iSAFE "
+     "and FOSI.", True),
     ("Developed in collaboration with UNICEF, the Yale University Center and the Network for Children.", True),
     ("In May, the ASI held a congress.", False),
     ("The project is supported by Microsoft.", False),
@@ -229,6 +232,7 @@ def test_sentences_of_one_passage_that_score_alike_are_both_quoted():
     ("What more does the foundation offer?", False),
     ("Under Article 266, what prison term applies to rape?", False),
     ("Besides Intel, which companies took part?", False),
+    ("which is older, RELPE or the interactive generations forum?", True),
 ])
 def test_two_part_questions(question, two):
     assert is_two_part(question) == two

@@ -202,6 +202,24 @@ def test_everyday_wording_of_what_the_profile_gives(real_assistant, question, fa
     assert a.answered and fact in a.text, a.text
 
 
+def test_a_misspelt_name_is_read_as_the_profile_spells_it(real_assistant):
+    a = real_assistant.ask("what are cinetransfomers")
+    assert a.answered and "mobile cinema" in a.text, a.text
+
+
+def test_a_followup_keeps_the_entry_the_earlier_question_named(real_assistant):
+    history = [{"role": "user", "content": "que dice el articulo 204 del codigo penal"},
+               {"role": "assistant", "content": "Define el delito de lenocinio de menores de 18 años."}]
+    a = real_assistant.ask("¿y cuanto tiempo de carcel le dan?", history)
+    assert a.answered and "eight and fifteen years" in a.text, a.text
+
+
+def test_a_spanish_meeting_is_no_country(real_assistant):
+    a = real_assistant.ask("donde fue la reunion del 2001 entre mexico, estados unidos y canada sobre explotacion "
+                           "sexual de niños")
+    assert a.answered and "University of Pennsylvania" in a.text, a.text
+
+
 def test_a_followup_asking_for_pesos_is_declined(real_assistant):
     history = [{"role": "user", "content": "What happens to someone who shows porn to a child?"},
                {"role": "assistant", "content": "Up to six months in prison and a fine of 300 to 500 days' minimum salary."}]

@@ -11,6 +11,7 @@ from qa.places import countries_in
     ("Is Chile covered?", [("chile", "chile")]),
     ("una receta de chile con carne", []),  # an everyday word unless capitalized
     ("que porcentaje de mexicanos usa internet", []),  # the verb, not the USA
+    ("donde fue la reunion del 2001", []),  # a meeting, not Réunion
     ("¿Y en la República Dominicana?", [("dominican republic", "republica dominicana")]),
     ("INTERPOL has 190 member countries", []),
 ])

@@ -1,7 +1,7 @@
 import pytest
 
-from qa.text import (acronyms_of, clean, fold, glossary_entry, query_terms, query_tokens, raw_tokens, strip_markup,
-                     synonyms_entry, tokenize)
+from qa.text import (Speller, acronyms_of, clean, fold, glossary_entry, query_terms, query_tokens, raw_tokens,
+                     strip_markup, synonyms_entry, tokenize)
 
 
 def test_fold_strips_case_and_accents():
@@ -81,3 +81,18 @@ def test_a_conjugated_spanish_verb_finds_its_infinitive_in_the_glossary(word, en
 def test_an_english_word_finds_the_paraphrases_of_its_other_forms():
     assert synonyms_entry("showing") == synonyms_entry("show") == "offers circulates"
     assert synonyms_entry("zebra") == ""
+
+
+def test_a_misspelt_word_becomes_the_corpus_word_one_edit_away():
+    speller = Speller({"cinetransformers": 3, "cyberbullying": 2, "percentage": 2, "texting": 1})
+    assert speller.correct_text("what are Cinetransfomers?") == "what are Cinetransformers?"
+    assert speller.correct("cyberbulying") == "cyberbullying"  # a letter dropped
+    assert speller.correct("pecrentage") == "percentage"  # two letters swapped
+    assert speller.correct("sexting") is None  # short words stay as typed: "sexting" is no typo of "texting"
+    assert speller.correct("componentes") is None  # nothing one edit away
+    assert speller.correct_text("¿qué políticas?") == "¿qué políticas?"  # an accent is typed on purpose
+
+
+def test_a_speller_leaves_words_the_glossary_knows_and_ties():
+    assert Speller({"pornographic": 1}).correct("pornografico") is None  # the glossary's Spanish word
+    assert Speller({"abcdefgh": 1, "abcdefgk": 1}).correct("abcdefgz") is None  # two as likely

@@ -119,7 +119,7 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
                 r"quien(es)? (lo|la|los|las) (hizo|hicieron|escribio|escribieron|realizo|realizaron|publico|publicaron|elaboro)))", re.I),
      re.compile(r"^$")),  # matched by position (a research entry's second line), see sentence_types
     ("percent",
-     re.compile(r"\b(percent|percentage|(literacy|unemployment|poverty|dropout|penetration|enrollment|enrolment|growth|birth|mortality|crime) rate|tasa de|(what|which) share|share of|proportion|what part|porcentaje|por ciento|proporcion|que parte)", re.I),
+     re.compile(r"(?:what|which|que|qué) ?%|\b(percent|percentage|(literacy|unemployment|poverty|dropout|penetration|enrollment|enrolment|growth|birth|mortality|crime) rate|tasa de|(what|which) share|share of|proportion|what part|porcentaje|por ciento|proporcion|que parte)", re.I),
      re.compile(r"\d%|\bper ?cent")),
     ("fine",
      # "what fine…", "¿cuánto es de multa?": a term of imprisonment alone does not say
@@ -146,7 +146,9 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
                 r"que (otras )?(empresas|organizaciones|instituciones|companias|socios|patrocinadores)\b)", re.I),
      # two or more capitalized names in a list: "Microsoft, Intel, IUSA, Cisco, Elara"
      re.compile(r"\b[A-Z][\w&.’'-]*(?: (?:for |of |the )?[A-Z][\w&.’'-]*)*, (?:and )?(?:the )?[A-Z][\w&.’'-]*"
-                r"(?: (?:for |of |the )?[A-Z][\w&.’'-]*)*(?:,| and)")),
+                r"(?: (?:for |of |the )?[A-Z][\w&.’'-]*)*(?:,| and)|"
+                # "such as iSAFE and FOSI"
+                r"\b(?:such as|including|like) (?:the )?[\w&.’'-]*[A-Z][\w&.’'-]* and (?:the )?[\w&.’'-]*[A-Z]")),
     ("place",
      # where an event was held or a body is based, not "where do I report…"
      re.compile(r"\b((in|at) (which|what) (city|town|place|venue)|(which|what) (city|town|venue)\b|"
@@ -405,7 +407,8 @@ class Candidate:
 
 _WH = r"(what|which|who|when|where|how|why|que|cual|cuales|cuanto|cuanta|cuantos|cuantas|donde|cuando|quien|quienes|por que)"
 _TWO_PART = re.compile(rf"\b(and|y|e)\s+(in\s+|en\s+|a\s+)?{_WH}\b|,\s*(and\s+|y\s+)?{_WH}\b|"
-                       r"\b(more|less|fewer|longer|shorter|higher|lower|larger|bigger|greater|mas|menos|mayor|menor)\b"
+                       r"\b(more|less|fewer|longer|shorter|higher|lower|larger|bigger|greater|older|newer|earlier|later|"
+                       r"mas|menos|mayor|menor|antes)\b"
                        r".+\b(than|or|que|o)\b")
 
 
@@ -489,6 +492,9 @@ _SHORT = 45  # a sentence this short ("Rape.", an article label) needs the next 
 _DEFINITION = re.compile(r"^\W*(what|who)\s+(exactly\s+|really\s+)?(is|are|was|were)\b|^\W*what's\b|"
                          r"^\W*(que|quien|quienes)\s+(es|son|era|fue)\b", re.I)
 _CONTINUES = re.compile(r"^(It|Its|This|These|They|Their|The (program|project|strategy|platform|initiative|organization)) ")
+# a sentence that only finishes the one before it: "unless violence was used… In that case,
+# the sentence is increased by up to half."
+_FINISHES = re.compile(r"^(In (that|this|such) cases?|If so|Otherwise)\b")
 
 
 def asks_definition(question: str) -> bool:
@@ -509,6 +515,8 @@ def expand(chunk: Chunk, indices: set[int], question_terms: set[str], title_term
                 and not (chunk.kind == "research" and i == 0):
             out.add(i + 1)
         elif definition and i + 1 < len(chunk.sentences) and _CONTINUES.match(chunk.sentences[i + 1].text):
+            out.add(i + 1)
+        if i + 1 < len(chunk.sentences) and _FINISHES.match(chunk.sentences[i + 1].text):
             out.add(i + 1)
     if chunk.kind == "research":
         out.add(0)

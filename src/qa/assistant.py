@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,7 +27,8 @@ from .index import Index, load_index, sentence_text
 from .lang import detect_language
 from .places import countries_in
 from .retrieve import Retrievers
-from .text import STOPWORDS, acronyms_of, fold, glossary_entry, query_terms, raw_tokens, strip_markup, tokenize
+from .text import (STOPWORDS, Speller, acronyms_of, fold, glossary_entry, query_terms, raw_tokens, strip_markup,
+                   tokenize)
 
 CANDIDATE_PASSAGES = 6  # sentences are picked from this many top passages
 MAX_HISTORY_TURNS = 12  # the chat sends its last 6 exchanges; follow-ups look back 2 questions
@@ -119,6 +121,8 @@ class Question:
     salient: tuple[str, ...] = ()  # the names, years and identifiers it asks about (folded)
     anchors: frozenset[str] = frozenset()  # those of them an answer's passage must name
     offenses: tuple[tuple[str, ...], ...] = ()  # the offenses it names ("cyberbullying"), each with its variants
+    earlier_raw: frozenset[str] = frozenset()  # ``raw`` and ``terms`` of the earlier questions a follow-up leans on
+    earlier_terms: frozenset[str] = frozenset()
 
 
 def exact_lead(hits, ratio: float) -> int | None:
@@ -155,6 +159,7 @@ class Assistant:
         # "MIT" for the "Massachusetts Institute of Technology" the profile spells out
         self.acronyms = frozenset(a for d in self.index.docs.values() for a in acronyms_of(d.text))
         countries_in("")  # build the country-name table now, not on the first question
+        self.speller = Speller(Counter(t for d in self.index.docs.values() for t in raw_tokens(d.text) if t.isalpha()))
         # "Mexico", "mexicanos": every passage of a country's profile is about that country
         self.countries = tuple({fold(d.meta["country"])[:5] for d in self.index.docs.values()
                                 if len(d.meta.get("country", "")) >= 4})
@@ -183,13 +188,14 @@ class Assistant:
         if words and all(w in _GREETING for w in words):
             return Answer(question, FRAMING[lang]["greeting"], False, lang, mode=mode, query=question,
                           kind="greeting", latency_ms=(time.perf_counter() - started) * 1000)
-        earlier = earlier_questions(question, history)
-        query = " ".join([question, *earlier])
+        text = self.speller.correct_text(question)  # "what are cinetransfomers" searches for Cinetransformers
+        earlier = earlier_questions(text, history)
+        query = " ".join([text, *earlier])
         hits = self.retrievers.for_mode(mode).search(query, max(k, CANDIDATE_PASSAGES), doc=doc)
         if threshold is None:
             threshold = self.settings.threshold(mode, lang)
-        answer = self._compose(question, earlier, query, lang, hits, mode, threshold)
-        return Answer(**{**answer.__dict__, "hits": tuple(hits[:k]),
+        answer = self._compose(text, earlier, query, lang, hits, mode, threshold)
+        return Answer(**{**answer.__dict__, "question": question, "hits": tuple(hits[:k]),
                          "latency_ms": (time.perf_counter() - started) * 1000})
 
     # -------------------------------------------------------------- internals
@@ -328,7 +334,9 @@ class Assistant:
                         self._counted(question, lang), role_asked(question),
                         frozenset(raw_tokens(question)), frozenset(v for g in groups for v in g),
                         tuple(salient), self._anchors(question, salient),
-                        tuple(g for w in raw_tokens(question) if w in _OFFENSES for g in query_terms(w, lang)))
+                        tuple(g for w in raw_tokens(question) if w in _OFFENSES for g in query_terms(w, lang)),
+                        frozenset(t for e in earlier for t in raw_tokens(e)),
+                        frozenset(v for e in earlier for g in query_terms(e, detect_language(e)) for v in g))
 
     def features(self, q: "Question", hits, mode: str):
         """Candidate sentences of the top passages and their feature matrix (see ``Weights``)."""
@@ -361,6 +369,8 @@ class Assistant:
             F[:, 5] = [type_match(q.wanted, self.sent_types[r]) for r in rows]
         F[:, 6] = self.sent_heading[rows_arr] & ~F[:, 5].astype(bool)
         F[:, 7] = [names_entry(*self.title_keys[h.position], q.raw, q.terms) for _, h in owners]
+        if not F[:, 7].any() and q.earlier_raw:  # "¿y cuánto tiempo de cárcel?" after "¿qué dice el artículo 204?"
+            F[:, 7] = [names_entry(*self.title_keys[h.position], q.earlier_raw, q.earlier_terms) for _, h in owners]
         if q.anchors:
             F[:, 8] = [len(q.anchors - self.chunk_words[h.position]) / len(q.anchors) for _, h in owners]
         return rows, owners, F

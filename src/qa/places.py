@@ -20,8 +20,8 @@ _ALIASES = {
     "corea del norte": "north korea", "holland": "netherlands", "holanda": "netherlands",
 }
 # names that are also everyday words; they count only when capitalized ("Chile", not "chile";
-# "USA", not the Spanish verb "usa")
-_COMMON = frozenset("chad jersey georgia jordan niger turkey china chile cuba india guinea mali togo oman usa".split())
+# "USA", not the Spanish verb "usa"; "Réunion", not "la reunión", a meeting)
+_COMMON = frozenset("chad jersey georgia jordan niger turkey china chile cuba india guinea mali togo oman usa reunion".split())
 
 
 def _short(name: str) -> str:

@@ -202,3 +202,62 @@ def tokenize(text: str, lang: str = "en", stopwords: frozenset[str] = STOPWORDS)
     """BM25 tokens of a passage: folded, stopwords dropped, English Snowball stems.
     (Questions go through :func:`query_tokens`, which adds variants.)"""
     return [_stem(t, "es" if lang == "es" else "en") for t in raw_tokens(text) if t not in stopwords]
+
+
+class Speller:
+    """Corrects a misspelt question word to the one corpus word a single edit away (a letter
+    added, dropped, changed or two swapped): "cinetransfomers" -> "cinetransformers",
+    "cyberbulying" -> "cyberbullying". A word the glossary or the paraphrases know, and a
+    short word, stay as typed: without a full dictionary, "sexting" or "tienen" would be
+    taken for typos of "texting" or "vienen"."""
+
+    MIN_LENGTH = 8
+
+    def __init__(self, counts: dict[str, int]):
+        self.counts = dict(counts)
+        self._by_delete: dict[str, set[str]] = {}
+        for word in self.counts:
+            for key in _deletes(word) | {word}:
+                self._by_delete.setdefault(key, set()).add(word)
+
+    def correct(self, token: str) -> str | None:
+        if len(token) < self.MIN_LENGTH or not token.isalpha() or token in self.counts \
+                or glossary_entry(token) or synonyms_entry(token):
+            return None
+        near = {w for key in _deletes(token) | {token} for w in self._by_delete.get(key, ())
+                if _one_edit(token, w)}
+        if not near:
+            return None
+        best = sorted(near, key=lambda w: (-self.counts[w], w))
+        # two neighbours as common as each other: no way to tell which was meant
+        if len(best) > 1 and self.counts[best[0]] == self.counts[best[1]]:
+            return None
+        return best[0]
+
+    def correct_text(self, text: str) -> str:
+        def fix(match: re.Match) -> str:
+            word = match.group(0)
+            if fold(word) != word.lower():
+                return word  # an accent was typed on purpose: "políticas" is no typo of "political"
+            better = self.correct(fold(word))
+            if better is None:
+                return word
+            return better.capitalize() if word[0].isupper() else better
+        return re.sub(r"[^\W\d_]+", fix, text)
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether b is a, with one letter added, dropped or changed, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k in range(len(short)) if short[k] != long_[k]), len(short))
+    return short[i:] == long_[i + 1:]
