@@ -51,7 +51,12 @@ def test_sentence_scores_are_linear_in_the_features_per_language():
     ("¿Dónde está la sede de INTERPOL?", "place"),
     ("In which city did the forum take place?", "place"),
     ("donde se hizo la Consulta Regional de America del Norte?", "place"),
-    ("Where do I report illegal content?", None),  # a channel, not a place
+    ("Where do I report illegal content?", "report"),  # a channel, not a place
+    ("If I come across something illegal online, where in Mexico can I report it?", "report"),
+    ("¿Dónde denuncio contenido ilegal en internet?", "report"),
+    ("What did the report say?", None),
+    ("and when are you legally an adult?", None),  # an age, not a date
+    ("a que correo le escribo a UNAM-CERT", "contact"),
     ("Where did the 2001 North American meeting on the commercial sexual exploitation of children take place?",
      "place"),
     ("Which companies backed the project?", "names"),

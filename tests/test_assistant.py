@@ -56,6 +56,7 @@ def test_another_country_is_declined_with_closest_passages(real_assistant):
     "What is the literacy rate in Mexico?",  # a rate it does not give
     "On what date does Mexico celebrate Safer Internet Day?",  # its entry gives no date
     "para que sirve el programa México Conectado",  # a program it does not name
+    "a que correo le escribo a UNAM-CERT para reportar un incidente",  # an address it does not give
 ])
 def test_near_misses_are_declined(real_assistant, question):
     a = real_assistant.ask(question)
@@ -104,7 +105,9 @@ def test_a_which_companies_question_quotes_the_list(real_assistant, question):
 
 
 @pytest.mark.parametrize("question", ["Where do I report illegal content?",
-                                      "where do i report illegal content i found online?"])
+                                      "where do i report illegal content i found online?",
+                                      "If I come across something illegal online involving kids, where in Mexico can I "
+                                      "report it?"])
 def test_the_reporting_node_answers_where_to_report(real_assistant, question):
     # BM25 alone ranks the Internet Security Alliance entry first; the dense signals do not
     a = real_assistant.ask(question)
@@ -194,6 +197,10 @@ def test_a_later_sentence_of_an_entry_answers_for_the_entry_its_lead_names(real_
     ("Roughly what share of people in Mexico actually go online?", "49.3%"),
     ("Are there more cell phone subscriptions than Facebook accounts in Mexico?", "104,100,000"),
     ("que porcentage de la poblacion son niños de 0 a 14 años", "27.6%"),
+    # the first sentence sets the scene; the statistic answers the question after it
+    ("Facebook built an anti-bullying center for Mexico. How many people in Mexico are on Facebook anyway?",
+     "60,000,000"),
+    ("¿Dónde y cuándo fue el primer foro latinoamericano y del Caribe de alfabetización mediática?", "Mexico City"),
     ("Which phone company worked with FOSI both on the 2007 online safety summit and in the Internet Security "
      "Alliance?", "Telmex"),
 ])
@@ -218,6 +225,13 @@ def test_a_spanish_meeting_is_no_country(real_assistant):
     a = real_assistant.ask("donde fue la reunion del 2001 entre mexico, estados unidos y canada sobre explotacion "
                            "sexual de niños")
     assert a.answered and "University of Pennsylvania" in a.text, a.text
+
+
+def test_when_someone_is_an_adult_asks_for_an_age(real_assistant):
+    history = [{"role": "user", "content": "What's the age of consent in Mexico?"},
+               {"role": "assistant", "content": "The age of consent in Mexico is fifteen."}]
+    a = real_assistant.ask("and when are you legally an adult?", history)
+    assert a.answered and "age of majority is eighteen" in a.text, a.text
 
 
 def test_a_followup_asking_for_pesos_is_declined(real_assistant):

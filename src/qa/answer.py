@@ -101,13 +101,21 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
                 r"call (to|for)\b|(what|which) (tele)?phone\b(?! (company|companies|provider|operator|firm|carrier))|(tele)?phone (of|for)\b|"
                 r"(what is|what's|whats) (the|its|their|his|her) (website|web ?site|web page|url|e-?mail|web address|address)\b|"
                 r"(website|web ?site|web page|url|e-?mail|web address|postal address|street address) (of|for|address)\b|"
-                r"e-?mail address|telefono|llamar|a que numero|"
+                r"e-?mail address|telefono|llamar|a que numero|a que correo|(cual|que) (es )?(su |el )?correo|"
                 # "an emergency number to report grooming", "¿hay un número para denunciar…?"
                 r"(emergency|helpline|hotline|toll-free) (phone )?number|number (to|for) (call|report|dial)|"
                 r"numero (de (emergencia|ayuda|denuncia)|telefonico|gratuito|para (llamar|denunciar|reportar))|"
                 r"(cual|cuales) (es|son) (su|sus|el|la|los) (pagina|sitio|correo|direccion)|"
                 r"(pagina|sitio) (web|de internet) de|correo electronico de)", re.I),
      re.compile(r"\+?\d[\d\s().-]{6,}\d|https?://|www\.|\.(?:org|com|gob|mx|net)\b|@\w", re.I)),
+    ("report",
+     # where to report something: a reporting channel answers, not a report on the subject
+     re.compile(r"\b((where|how)( in \w+)? (can|do|should|could|would|to|does one|do you) (i |we |you |parents |people |someone |one )?"
+                r"(go to |file a |make a )?(report|flag|denounce)|where (is|are) (the )?reporting|"
+                r"(donde|a donde|como|ante quien|a quien) (puedo |se puede |debo |podemos |hay que |se |les? )?"
+                r"(denunci|report)\w*)", re.I),
+     re.compile(r"\breporting (node|line|point)|\breport(ing)? line\b|allowing users to report|contact point for reporting",
+                re.I)),
     ("author",
      re.compile(r"\b(who (wrote|writes|authored|published|produced|prepared)|which \w+ (wrote|published|produced|prepared)|by whom|(co-?)?author(s|ed)?\b|written by|quien(es)? (escribio|escribieron|publico|publicaron|elaboro)|autor(a|es|as)?\b|"
                 # "who did the 2013 study", "¿quién hizo el estudio…?"
@@ -163,7 +171,9 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
      re.compile(r"\b(how many|how much|number of|cuant[oa]s?|numero de|cantidad de)", re.I),
      re.compile(r"\d+(?:[,.]\d+)*(?![\d])(?<!\b" + _YEAR + r")|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen)\b", re.I)),
     ("date",
-     re.compile(r"\b(when|what year|which year|(what|which) (date|day|month)\b(?!-)|cuando|que an(y)?o|en que an(y)?o|que fecha|"
+     # "when are you legally an adult?" asks for an age
+     re.compile(r"\b(when(?! (are|is|does|do|can) (you|someone|a person|one|people|kids|children|a child|minors?) "
+                r"(legally |considered |old enough |allowed )?(an? )?(adults?|of age|old enough|allowed|able|grown))|what year|which year|(what|which) (date|day|month)\b(?!-)|cuando|que an(y)?o|en que an(y)?o|que fecha|"
                 r"(que|cual) (dia|mes)\b)", re.I),
      re.compile(r"\b" + _YEAR + r"\b|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)),
 )
@@ -236,7 +246,7 @@ STATISTIC_FRAME = frozenset(tokenize(
     "percentage share proportion rate number total figure figures statistics many much people population "
     "inhabitants live living use uses country nation profile according current currently estimated "
     "age aged years kids children young younger roughly approximately about around nearly almost exactly "
-    "overall user users actually really just only even still more than fewer less higher lower bigger "
+    "overall user users actually really just only even still anyway more than fewer less higher lower bigger "
     "go goes get gets access account accounts")) | frozenset(
     "porcentaj porcentag cuant cifra poblacion ano usa usan vive viven hay tien tiene perfil usuario".split()) | frozenset(
     tokenize("aproximadamente cerca casi", "es"))

@@ -310,7 +310,9 @@ class Assistant:
         if all(c.chunk.kind == "statistic" for c in picked):
             # a country figure answers no question about a subgroup, a place or another country
             label = " ".join(c.chunk.sentences[c.index].text for c in picked)
-            return not statistic_misses(query_terms(strip_markup(q.text), q.lang), label,
+            # what is asked: "Facebook built a center for Mexico. How many people are on Facebook?"
+            asked = " ".join(re.findall(r"[^.?!]*\?", strip_markup(q.text))) or strip_markup(q.text)
+            return not statistic_misses(query_terms(asked, q.lang), label,
                                         " ".join(c.chunk.context for c in picked), self.countries)
         return True
 

@@ -23,7 +23,7 @@ GLOSSARY: dict[str, str] = {
     "agresor": "offender", "autor": "author", "autores": "authors", "usuario": "user", "usuarios": "users",
     "personas": "people persons", "gente": "people", "habitantes": "population people", "viven": "live population", "vive": "lives population", "habitan": "live population", "ciudadanos": "citizens",
     "policia": "police", "gobierno": "government", "presidente": "president", "secretaria": "secretariat secretary", "sep": "secretariat public education",
-    "banco": "bank", "instituto": "institute", "consejo": "council", "comision": "commission", "servidor": "servant", "funcionario": "official servant", "empresas": "companies", "empresa": "company",
+    "caribe": "caribbean", "banco": "bank", "instituto": "institute", "consejo": "council", "comision": "commission", "servidor": "servant", "funcionario": "official servant", "empresas": "companies", "empresa": "company",
     # education and technology
     "escuela": "school", "escuelas": "schools", "educacion": "education", "educativo": "educational",
     "educativa": "educational", "educativos": "educational", "ensenanza": "teaching", "aprendizaje": "learning",

@@ -32,7 +32,7 @@ _MD_LINK = re.compile(r"\[([^\]\n]*)\]\([^)\s]*\)")
 _MD_LINK_TAIL = re.compile(r"\]\((?:https?://|www\.)[^)\s]*\)")
 
 EN_STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being
+    """a about above across after again against all am an and any are as at be because been before being
     below between both but by can could did do does doing down during each few for from further had
     has have having he her here hers herself him himself his how i if in into is it its itself just
     me more most my myself no nor not now of off on once only or other our ours ourselves out over own
