@@ -155,6 +155,10 @@ def test_a_question_that_counts_nothing():
     ("Who is the president of the Internet Security Alliance?", "presid"),
     ("Who wrote it?", None),
     ("Who took part in the ASI congress?", None),
+    ("Who was Education Secretary when Clic Seguro was launched?", "secretari"),
+    ("quien era el secretario de educacion publica en 2014", "secretari"),
+    ("Who is the National Digital Strategy Coordinator?", "coordin"),
+    ("y quien era la coordinadora de esa estrategia?", "coordin"),
 ])
 def test_the_role_a_who_question_asks_about(question, stem):
     stems = role_asked(question)
@@ -318,3 +322,14 @@ def test_a_passage_bm25_puts_far_ahead_leads():
     assert exact_lead(hits, 1.5) == 3
     assert exact_lead(hits, 2.0) is None  # 15.1 is under twice 7.8
     assert exact_lead(hits[:2], 1.5) is None  # one BM25 score: nothing to compare
+
+
+@pytest.mark.parametrize("question,comparison", [
+    ("which is older, RELPE or the interactive generations forum?", True),
+    ("cual red junta mas paises, la RELPE o la RIATE?", True),
+    ("How many Facebook users and how many mobile subscribers does Mexico have?", False),  # two parts, no comparison
+    ("What more does the foundation offer?", False),
+])
+def test_comparisons(question, comparison):
+    from qa.answer import is_comparison
+    assert is_comparison(question) is comparison

@@ -57,6 +57,8 @@ def test_another_country_is_declined_with_closest_passages(real_assistant):
     "On what date does Mexico celebrate Safer Internet Day?",  # its entry gives no date
     "para que sirve el programa México Conectado",  # a program it does not name
     "a que correo le escribo a UNAM-CERT para reportar un incidente",  # an address it does not give
+    "Who was Education Secretary when Clic Seguro was launched?",  # it names no secretary
+    "quien era el secretario de educacion publica en 2014",
 ])
 def test_near_misses_are_declined(real_assistant, question):
     a = real_assistant.ask(question)
@@ -225,6 +227,19 @@ def test_a_spanish_meeting_is_no_country(real_assistant):
     a = real_assistant.ask("donde fue la reunion del 2001 entre mexico, estados unidos y canada sobre explotacion "
                            "sexual de niños")
     assert a.answered and "University of Pennsylvania" in a.text, a.text
+
+
+def test_a_role_asked_in_a_followup_picks_the_sentence_naming_it(real_assistant):
+    history = [{"role": "user", "content": "que paso en 2013 con la estrategia digital?"},
+               {"role": "assistant", "content": "2013 - the President of Mexico, Enrique Peña Nieto, announced the "
+                                                "launch of the country’s National Digital Strategy."}]
+    a = real_assistant.ask("y quien era la coordinadora de esa estrategia?", history)
+    assert a.answered and "Alejandra Lagunes" in a.text, a.text
+
+
+def test_a_comparison_quotes_both_sides(real_assistant):
+    a = real_assistant.ask("cual red junta mas paises, la RELPE o la RIATE?")
+    assert a.answered and "sixteen Latin American countries" in a.text and "21 countries" in a.text, a.text
 
 
 def test_when_someone_is_an_adult_asks_for_an_age(real_assistant):

@@ -281,15 +281,21 @@ _ROLES = {
     "chair": ("presid", "chair", "chairman", "head"),
     "own": ("owner", "own"),
     "ceo": ("ceo", "chief"),
+    "secretar": ("secretari",),  # "Secretary of Public Education X", not "the Secretariat launched…"
+    "minister": ("minist", "secretari"),
+    "coordinat": ("coordin",),
 }
 _ROLE_QUESTION = re.compile(
     r"\bwho (?:is|was|are|were) (?:the |its |their )?(found|direct|presid|chair|own|ceo)\w*|"
+    r"\bwho (?:is|was|are|were) (?:the |its |their |mexico's )?(?:\w+ ){0,4}?(secretar|minister|coordinat)\w*|"
+    r"\bquien(?:es)? (?:es|era|fue|son|eran|fueron) (?:el|la|los|las|su|sus) (secretari|ministr|coordinador)\w*|"
     r"\bwho (found|direct|lead|led|head|run|ran|chair|own)\w*|"
     r"\bquien(?:es)? (?:es|era|fue|son|eran|fueron) (?:el|la|los|las|su|sus) (fundador|director|president|jefe|dueno)\w*|"
     r"\bquien(?:es)? (fund|dirig|encabez|presid|lider)\w*", re.I)
 _ROLE_ALIASES = {"lead": "direct", "led": "direct", "head": "direct", "run": "direct", "ran": "direct",
                  "fundador": "found", "fund": "found", "director": "direct", "dirig": "direct", "jefe": "direct",
-                 "encabez": "direct", "lider": "direct", "president": "presid", "dueno": "own"}
+                 "encabez": "direct", "lider": "direct", "president": "presid", "dueno": "own",
+                 "secretari": "secretar", "ministr": "minister", "coordinador": "coordinat"}
 
 
 def role_asked(question: str) -> tuple[str, ...]:
@@ -416,10 +422,14 @@ class Candidate:
 
 
 _WH = r"(what|which|who|when|where|how|why|que|cual|cuales|cuanto|cuanta|cuantos|cuantas|donde|cuando|quien|quienes|por que)"
-_TWO_PART = re.compile(rf"\b(and|y|e)\s+(in\s+|en\s+|a\s+)?{_WH}\b|,\s*(and\s+|y\s+)?{_WH}\b|"
-                       r"\b(more|less|fewer|longer|shorter|higher|lower|larger|bigger|greater|older|newer|earlier|later|"
-                       r"mas|menos|mayor|menor|antes)\b"
-                       r".+\b(than|or|que|o)\b")
+_COMPARISON = re.compile(r"\b(more|less|fewer|longer|shorter|higher|lower|larger|bigger|greater|older|newer|earlier|"
+                         r"later|mas|menos|mayor|menor|antes)\b.+\b(than|or|que|o)\b")
+_TWO_PART = re.compile(rf"\b(and|y|e)\s+(in\s+|en\s+|a\s+)?{_WH}\b|,\s*(and\s+|y\s+)?{_WH}\b|" + _COMPARISON.pattern)
+
+
+def is_comparison(question: str) -> bool:
+    """'Which is older, RELPE or the Forum?', '¿cuál red junta más países, la RELPE o la RIATE?'"""
+    return bool(_COMPARISON.search(fold(question)))
 
 
 def is_two_part(question: str) -> bool:
@@ -436,7 +446,8 @@ def is_two_part(question: str) -> bool:
 
 def select_sentences(cands: list[Candidate], query_weights: "QueryWeights", second_ratio: float = 0.6,
                      min_gain: float = 0.3, two_part: bool = False, tie_ratio: float = 0.88,
-                     anchors: frozenset = frozenset(), anchor_ratio: float = 0.3) -> list[Candidate]:
+                     anchors: frozenset = frozenset(), anchor_ratio: float = 0.3,
+                     comparison: bool = False) -> list[Candidate]:
     """The best sentence, plus a second one when it covers a part of the question the
     first leaves out and scores nearly as well (from the same passage for any question,
     from another passage only for a question in two parts), or when it is a sentence of
@@ -444,8 +455,10 @@ def select_sentences(cands: list[Candidate], query_weights: "QueryWeights", seco
     more honest than guessing). When the question names years or names (``anchors``,
     stemmed) that the best sentence's passage lacks, the best sentence of a passage that
     has them joins too: "what has MIT's 2005 project to do with the laptops of Sonora?"
-    takes the 2005 entry and Sonora's."""
-    picked = _select(cands, query_weights, second_ratio, min_gain, two_part, tie_ratio)
+    takes the 2005 entry and Sonora's. A comparison looks for its other side before a second
+    sentence of the same passage."""
+    picked = _select(cands, query_weights, second_ratio, min_gain, two_part or comparison,
+                     1.0 if comparison else tie_ratio)
     if not picked or not anchors:
         return picked
     missing = anchors - frozenset().union(*(c.passage_terms or c.terms for c in picked))

@@ -16,9 +16,9 @@ import numpy as np
 
 from .answer import (FEATURES, FRAMING, Answer, Candidate, QueryWeights, Weights, asks_about_now, asks_definition,
                      build_answer_text, confidence_from, counted_terms, counts, expand, expected_type, idf_weights,
-                     is_dated, is_heading, is_two_part, lexical_coverage, names_entry, order_groups, prior_of_rank,
-                     rescale, role_asked, select_sentences, sentence_scores, sentence_types, statistic_misses,
-                     title_keys, type_match)
+                     is_comparison, is_dated, is_heading, is_two_part, lexical_coverage, names_entry, order_groups,
+                     prior_of_rank, rescale, role_asked, select_sentences, sentence_scores, sentence_types,
+                     statistic_misses, title_keys, type_match)
 from .config import Settings
 from .dialog import continues_question, earlier_questions
 from .errors import InputError
@@ -358,8 +358,9 @@ class Assistant:
         # Aulas Fundación Telefónica is…" then "Instructional Coordinators train teachers…"):
         # it holds the lead's words too, at a share
         own = np.array([lexical_coverage(q.weights, self.sent_terms[r], q.missing) for r in rows])
-        led = np.array([lexical_coverage(q.weights, self.sent_terms[r] | self.sent_terms[int(self.index.sent_first[h.position])],
-                                         q.missing) for r, (_, h) in zip(rows, owners)])
+        leads = [int(self.index.sent_first[h.position]) for _, h in owners]
+        led = np.array([lexical_coverage(q.weights, self.sent_terms[r] | self.sent_terms[lead], q.missing)
+                        for r, lead in zip(rows, leads)])
         F[:, 0] = own + self.weights.lead_share * (led - own)
         F[:, 1] = [lexical_coverage(q.weights, self.chunk_terms[h.position], q.missing) for _, h in owners]
         for s in signals:
@@ -369,6 +370,8 @@ class Assistant:
         F[:, 4] = [prior_of_rank(0 if h.position == lead else rank) for rank, h in owners]
         if q.wanted:
             F[:, 5] = [type_match(q.wanted, self.sent_types[r]) for r in rows]
+        elif q.role:  # "who was the coordinator…": a sentence naming the role gives that kind of answer
+            F[:, 5] = [not self.sent_terms[r].isdisjoint(q.role) for r in rows]
         F[:, 6] = self.sent_heading[rows_arr] & ~F[:, 5].astype(bool)
         F[:, 7] = [names_entry(*self.title_keys[h.position], q.raw, q.terms) for _, h in owners]
         if not F[:, 7].any() and q.earlier_raw:  # "¿y cuánto tiempo de cárcel?" after "¿qué dice el artículo 204?"
@@ -388,7 +391,7 @@ class Assistant:
                            self.sent_terms[r], r, self.chunk_terms[h.position])
                  for j, (r, (rank, h)) in enumerate(zip(rows, owners))]
         picked = select_sentences(cands, q.weights, two_part=is_two_part(question),
-                                  anchors=frozenset(tokenize(" ".join(q.anchors))))
+                                  comparison=is_comparison(question), anchors=frozenset(tokenize(" ".join(q.anchors))))
         answer_hit = hits[picked[0].hit_rank]
         coverage = lexical_coverage(q.weights, self.chunk_terms[answer_hit.position])
         confidence = confidence_from(coverage, self._dense_match(answer_hit, query, mode, lang),

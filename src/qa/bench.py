@@ -375,7 +375,7 @@ def scale_serve(workdir: Path, questions: list[str], hnsw_m: int = 32, ef_search
     rank = BM25Retriever(assistant.index, backend="rank-bm25")
     out["rank_bm25_load_s"] = time.perf_counter() - t
     res["bm25 (rank-bm25)"] = _timed(lambda q: rank.search(q, 50), questions)
-    del rank
+    rank = None  # free it before the next measurement
     flat = assistant.index.faiss[signal]
     exact = flat.search(qvecs[signal], 10)[1]
     t = time.perf_counter()

@@ -174,7 +174,7 @@ SYNONYMS: dict[str, str] = {
     "laws": "penal code legal", "rule": "law", "harass": "harassment", "harassing": "harassment",
     "bully": "bullying", "bullied": "bullying", "cyberbullied": "cyberbullying", "rape": "rape",
     "molest": "sexual abuse", "show": "offers circulates", "give": "offers provides gives", "hand": "offers distributes",
-    "sell": "sells distributes", "send": "distributes circulates", "share": "distributes circulates", "spread": "distributes circulates",
+    "sell": "sells distributes", "send": "distributes circulates", "spread": "distributes circulates",
     "make": "makes creating production", "produce": "production creating", "film": "films creating", "record": "recording creating",
     "keep": "store possession", "download": "store possession", "own": "possession", "save": "store",
     "rent": "lease", "force": "compelling coercion force", "pressure": "coercion compelling", "push": "inducing compelling", "convince": "inducing persuading",

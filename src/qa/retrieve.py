@@ -16,7 +16,7 @@ from .corpus import Chunk
 from .fusion import FUSIONS, keep_firsts
 from .index import Index
 from .lang import detect_language
-from .text import query_tokens, tokenize
+from .text import query_tokens
 
 # how deep each signal looks before fusion: fusing only the top k loses passages
 # that one signal ranks k+1 and the others rank first
