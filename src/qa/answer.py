@@ -112,7 +112,7 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
      # where to report something: a reporting channel answers, not a report on the subject
      re.compile(r"\b((where|how)( in \w+)? (can|do|should|could|would|to|does one|do you) (i |we |you |parents |people |someone |one )?"
                 r"(go to |file a |make a )?(report|flag|denounce)|where (is|are) (the )?reporting|"
-                r"(donde|a donde|como|ante quien|a quien) (puedo |se puede |debo |podemos |hay que |se |les? )?"
+                r"(donde|a donde|como|ante quien|a quien) ((puedo|se puede|debo|podemos|hay que|se|les?|lo|la) )*"
                 r"(denunci|report)\w*)", re.I),
      re.compile(r"\breporting (node|line|point)|\breport(ing)? line\b|allowing users to report|contact point for reporting",
                 re.I)),

@@ -64,7 +64,8 @@ GLOSSARY: dict[str, str] = {
     "descargar": "store possession", "crear": "creating production", "grabar": "recording creating production",
     "filmar": "films creating production", "tocar": "sexual act", "violar": "rape", "regalar": "gives offers",
     "compartir": "distributes circulates share", "difundir": "distributes circulates",
-    "exhibir": "offers circulates", "rentar": "lease", "alquilar": "lease", "perder": "lose", "pierde": "lose loses",
+    "exhibir": "offers circulates", "acosar": "harassment bullying", "sexualmente": "sexual sexually",
+    "hackear": "security incidents network hacking", "relacion": "intercourse relationship", "rentar": "lease", "alquilar": "lease", "perder": "lose", "pierde": "lose loses",
     # law
     "ley": "law", "leyes": "laws", "legal": "legal", "codigo": "code", "penal": "penal", "articulo": "article",
     "articulos": "articles", "pena": "penalty punishment sentence", "penas": "penalties", "castigo": "punishment",
