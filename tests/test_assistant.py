@@ -156,17 +156,64 @@ def test_an_offense_in_plain_words_gets_its_article(real_assistant, question, ar
     assert a.answered and a.text.split("Según el perfil: ")[-1].startswith(article) and fact in a.text, a.text
 
 
-def test_a_followup_that_changes_the_subject_asks_the_same_thing(real_assistant):
-    history = [{"role": "user", "content": "What's the penalty for having child pornography in Mexico?"},
-               {"role": "assistant", "content": "One to five years in prison and a fine of 100 to 500 days' minimum salary."}]
-    a = real_assistant.ask("And for the people who actually make it?", history)
-    assert a.answered and "seven and twelve years" in a.text, a.text
+@pytest.mark.parametrize("question,fact", [
+    # the year the question names picks the entry: the 2005 One Laptop per Child entry matches
+    # "laptop" and "kids" as well
+    ("In the 2014 government laptop pilot, which kids got the computers?", "fifth and sixth grade"),
+    # "is there a study…? who did it?" asks for its authors
+    ("hay algun estudio del Banco Mundial sobre las leyes contra el cibercrimen hacia niños? quien lo escribio",
+     "Simone dos Santos Lemos Fernandes"),
+    ("Is there a study on the digital gap among poor people in Mexico and a couple of neighboring Latin American "
+     "countries? Who did it?", "Luis H. Gutierrez"),
+    # the lead sentence names the project; the next one says who trains the teachers
+    ("In the Telefónica Foundation's classroom project, who is in charge of training the teachers?",
+     "Instructional Coordinators train teachers"),
+    ("What exactly is a Cinetransformer?", "mobile cinema"),  # the profile has the plural
+    ("what are cinetransfomers", "mobile cinema"),  # a typo
+    ("Roughly what share of people in Mexico actually go online?", "49.3%"),
+    ("Are there more cell phone subscriptions than Facebook accounts in Mexico?", "104,100,000"),
+    ("que porcentage de la poblacion son niños de 0 a 14 años", "27.6%"),
+    # the first sentence sets the scene; the statistic answers the question after it
+    ("Facebook built an anti-bullying center for Mexico. How many people in Mexico are on Facebook anyway?",
+     "60,000,000"),
+    ("¿Dónde y cuándo fue el primer foro latinoamericano y del Caribe de alfabetización mediática?", "Mexico City"),
+    ("Which phone company worked with FOSI both on the 2007 online safety summit and in the Internet Security "
+     "Alliance?", "Telmex"),  # a company, not a phone number
+    # "reunión" is a meeting, not Réunion
+    ("donde fue la reunion del 2001 entre mexico, estados unidos y canada sobre explotacion sexual de niños",
+     "University of Pennsylvania"),
+])
+def test_everyday_wording_of_what_the_profile_gives(real_assistant, question, fact):
+    a = real_assistant.ask(question)
+    assert a.answered and fact in a.text, a.text
 
 
-def test_the_year_a_question_names_picks_the_entry(real_assistant):
-    # the 2005 One Laptop per Child entry matches "laptop" and "kids" as well
-    a = real_assistant.ask("In the 2014 government laptop pilot, which kids got the computers?")
-    assert a.answered and "fifth and sixth grade" in a.text, a.text
+@pytest.mark.parametrize("earlier,reply,question,fact", [
+    # a follow-up that only changes the subject asks the same thing
+    ("What's the penalty for having child pornography in Mexico?",
+     "One to five years in prison and a fine of 100 to 500 days' minimum salary.",
+     "And for the people who actually make it?", "seven and twelve years"),
+    # it keeps the entry the earlier question named
+    ("que dice el articulo 204 del codigo penal", "Define el delito de lenocinio de menores de 18 años.",
+     "¿y cuanto tiempo de carcel le dan?", "eight and fifteen years"),
+    # a role asked for picks the sentence that names it
+    ("que paso en 2013 con la estrategia digital?",
+     "2013 - the President of Mexico, Enrique Peña Nieto, announced the launch of the country’s National Digital "
+     "Strategy.", "y quien era la coordinadora de esa estrategia?", "Alejandra Lagunes"),
+    # "when are you an adult?" asks for an age, not a date
+    ("What's the age of consent in Mexico?", "The age of consent in Mexico is fifteen.",
+     "and when are you legally an adult?", "age of majority is eighteen"),
+    # the profile gives fines in days of minimum salary, never in pesos
+    ("What happens to someone who shows porn to a child?",
+     "Up to six months in prison and a fine of 300 to 500 days' minimum salary.",
+     "How much is that fine in pesos?", None),
+])
+def test_a_followup_reads_the_earlier_turn(real_assistant, earlier, reply, question, fact):
+    a = real_assistant.ask(question, [{"role": "user", "content": earlier}, {"role": "assistant", "content": reply}])
+    if fact is None:
+        assert not a.answered, a.text
+    else:
+        assert a.answered and fact in a.text, a.text
 
 
 def test_a_question_about_two_named_entries_quotes_both(real_assistant):
@@ -177,83 +224,9 @@ def test_a_question_about_two_named_entries_quotes_both(real_assistant):
     assert any("The State of Sonora received 5,000 XO laptops" in t for t in cited), cited
 
 
-@pytest.mark.parametrize("question,author", [
-    ("hay algun estudio del Banco Mundial sobre las leyes contra el cibercrimen hacia niños? quien lo escribio",
-     "Simone dos Santos Lemos Fernandes"),
-    ("Is there a study on the digital gap among poor people in Mexico and a couple of neighboring Latin American "
-     "countries? Who did it?", "Luis H. Gutierrez"),
-])
-def test_is_there_a_study_and_who_did_it(real_assistant, question, author):
-    a = real_assistant.ask(question)
-    assert a.answered and author in a.text, a.text
-
-
-def test_a_later_sentence_of_an_entry_answers_for_the_entry_its_lead_names(real_assistant):
-    # the lead sentence names the project; the next one says who trains the teachers
-    a = real_assistant.ask("In the Telefónica Foundation's classroom project, who is in charge of training the teachers?")
-    assert a.answered and "Instructional Coordinators train teachers" in a.text, a.text
-
-
-@pytest.mark.parametrize("question,fact", [
-    ("What exactly is a Cinetransformer?", "mobile cinema"),  # the profile has the plural
-    ("Roughly what share of people in Mexico actually go online?", "49.3%"),
-    ("Are there more cell phone subscriptions than Facebook accounts in Mexico?", "104,100,000"),
-    ("que porcentage de la poblacion son niños de 0 a 14 años", "27.6%"),
-    # the first sentence sets the scene; the statistic answers the question after it
-    ("Facebook built an anti-bullying center for Mexico. How many people in Mexico are on Facebook anyway?",
-     "60,000,000"),
-    ("¿Dónde y cuándo fue el primer foro latinoamericano y del Caribe de alfabetización mediática?", "Mexico City"),
-    ("Which phone company worked with FOSI both on the 2007 online safety summit and in the Internet Security "
-     "Alliance?", "Telmex"),
-])
-def test_everyday_wording_of_what_the_profile_gives(real_assistant, question, fact):
-    a = real_assistant.ask(question)
-    assert a.answered and fact in a.text, a.text
-
-
-def test_a_misspelt_name_is_read_as_the_profile_spells_it(real_assistant):
-    a = real_assistant.ask("what are cinetransfomers")
-    assert a.answered and "mobile cinema" in a.text, a.text
-
-
-def test_a_followup_keeps_the_entry_the_earlier_question_named(real_assistant):
-    history = [{"role": "user", "content": "que dice el articulo 204 del codigo penal"},
-               {"role": "assistant", "content": "Define el delito de lenocinio de menores de 18 años."}]
-    a = real_assistant.ask("¿y cuanto tiempo de carcel le dan?", history)
-    assert a.answered and "eight and fifteen years" in a.text, a.text
-
-
-def test_a_spanish_meeting_is_no_country(real_assistant):
-    a = real_assistant.ask("donde fue la reunion del 2001 entre mexico, estados unidos y canada sobre explotacion "
-                           "sexual de niños")
-    assert a.answered and "University of Pennsylvania" in a.text, a.text
-
-
-def test_a_role_asked_in_a_followup_picks_the_sentence_naming_it(real_assistant):
-    history = [{"role": "user", "content": "que paso en 2013 con la estrategia digital?"},
-               {"role": "assistant", "content": "2013 - the President of Mexico, Enrique Peña Nieto, announced the "
-                                                "launch of the country’s National Digital Strategy."}]
-    a = real_assistant.ask("y quien era la coordinadora de esa estrategia?", history)
-    assert a.answered and "Alejandra Lagunes" in a.text, a.text
-
-
 def test_a_comparison_quotes_both_sides(real_assistant):
     a = real_assistant.ask("cual red junta mas paises, la RELPE o la RIATE?")
     assert a.answered and "sixteen Latin American countries" in a.text and "21 countries" in a.text, a.text
-
-
-def test_when_someone_is_an_adult_asks_for_an_age(real_assistant):
-    history = [{"role": "user", "content": "What's the age of consent in Mexico?"},
-               {"role": "assistant", "content": "The age of consent in Mexico is fifteen."}]
-    a = real_assistant.ask("and when are you legally an adult?", history)
-    assert a.answered and "age of majority is eighteen" in a.text, a.text
-
-
-def test_a_followup_asking_for_pesos_is_declined(real_assistant):
-    history = [{"role": "user", "content": "What happens to someone who shows porn to a child?"},
-               {"role": "assistant", "content": "Up to six months in prison and a fine of 300 to 500 days' minimum salary."}]
-    a = real_assistant.ask("How much is that fine in pesos?", history)
-    assert not a.answered, a.text
 
 
 def test_followup_uses_the_earlier_turn(real_assistant):
