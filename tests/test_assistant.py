@@ -182,6 +182,7 @@ def test_an_offense_in_plain_words_gets_its_article(real_assistant, question, ar
     # "reunión" is a meeting, not Réunion
     ("donde fue la reunion del 2001 entre mexico, estados unidos y canada sobre explotacion sexual de niños",
      "University of Pennsylvania"),
+    ("¿De qué trata el artículo 203?", "sex tourism"),  # "trata" is "is about", not trafficking
 ])
 def test_everyday_wording_of_what_the_profile_gives(real_assistant, question, fact):
     a = real_assistant.ask(question)

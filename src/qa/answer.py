@@ -358,9 +358,8 @@ class Weights:
     question and sentence, rescaled between an unrelated pair's and a good match's),
     ``prior`` (1/sqrt(rank+1) of the passage; rank 0 for a passage BM25 alone puts far
     ahead), ``answer_type`` (the sentence gives the kind of answer asked for), ``heading``
-    (an entry's name line),
-    ``named`` (the question names the sentence's entry: "Article 203", "Clic Seguro"),
-    ``absent`` (the share of the years and proper names the question names that the
+    (an entry's name line), ``named`` (the question names the sentence's entry: "Article
+    203", "Clic Seguro"), ``absent`` (the share of the years and proper names the question names that the
     sentence's passage lacks: "the 2014 pilot" asked, the entry of 2005 offered).
     Fitted on the dev split; see ``qa calibrate``."""
     per_lang: dict = field(default_factory=lambda: {
@@ -457,8 +456,8 @@ def select_sentences(cands: list[Candidate], query_weights: "QueryWeights", seco
     has them joins too: "what has MIT's 2005 project to do with the laptops of Sonora?"
     takes the 2005 entry and Sonora's. A comparison looks for its other side before a second
     sentence of the same passage."""
-    picked = _select(cands, query_weights, second_ratio, min_gain, two_part or comparison,
-                     1.0 if comparison else tie_ratio)
+    picked = _select(cands, query_weights, second_ratio, min_gain, two_part or comparison, tie_ratio,
+                     ties=not comparison)
     if not picked or not anchors:
         return picked
     missing = anchors - frozenset().union(*(c.passage_terms or c.terms for c in picked))
@@ -473,14 +472,14 @@ def select_sentences(cands: list[Candidate], query_weights: "QueryWeights", seco
 
 
 def _select(cands: list[Candidate], query_weights: "QueryWeights", second_ratio: float, min_gain: float,
-            two_part: bool, tie_ratio: float) -> list[Candidate]:
+            two_part: bool, tie_ratio: float, ties: bool = True) -> list[Candidate]:
     if not cands:
         return []
     ranked = sorted(cands, key=lambda c: -c.score)
     best = ranked[0]
     picked = [best]
     runner = next((c for c in ranked[1:] if c.chunk.id == best.chunk.id), None)
-    if runner is not None and best.score > 0 and runner.score >= tie_ratio * best.score:
+    if ties and runner is not None and best.score > 0 and runner.score >= tie_ratio * best.score:
         return [best, runner]
     total = sum(query_weights.values())
     if total <= 0:

@@ -43,7 +43,7 @@ _PERSONS = frozenset(tokenize("kids kid children child students student pupils y
 # names none of the question's offense words does not answer "the penalty for cyberbullying"
 _OFFENSES = frozenset("""cyberbullying cyberbully cyberbullied ciberbullying ciberacoso bullying bully bullied
     sexting sextortion sextorsion grooming stalking stalker acecho hacking hacker hackear phishing fraud fraude
-    extortion extorsion kidnapping secuestro secuestrar trafficking trata defamation difamacion piracy pirateria
+    extortion extorsion kidnapping secuestro secuestrar trafficking defamation difamacion piracy pirateria
     drugs drogas doxxing""".split())
 # a capitalized word that is neither an acronym nor an adjective of a place ('American', 'Chinese')
 _PROPER = re.compile(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñü]{2,}\b(?<!an)(?<!ese)(?<!ish)(?<!ans)")
