@@ -96,6 +96,10 @@ def test_sentence_scores_are_linear_in_the_features_per_language():
     ("Which phone company worked with FOSI?", None),  # a company, not a phone number
     ("What phone number do I call?", "contact"),
     ("what % of people in rural mexico have internet at home?", "percent"),
+    # a span between two events: the two dates answer it
+    ("How many years passed between MIT's laptop project and Sonora's XO laptops?", "date"),
+    ("cuantos años pasaron desde que el MIT lanzo One Laptop per Child hasta lo de Sonora?", "date"),
+    ("How many years in prison?", "penalty"),
 ])
 def test_expected_answer_type(question, kind):
     assert expected_type(question) == kind

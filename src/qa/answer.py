@@ -206,8 +206,17 @@ def type_match(wanted: str | None, types: frozenset[str]) -> float:
     return 0.5 if wanted == "penalty" and "raised" in types else 0.0
 
 
+# "how many years passed between A and B?": the two dates answer it (the profile gives no
+# span to quote, and the answer does not subtract)
+_SPAN = re.compile(r"\b(how many years (passed|went by|were there|are there|between|since|before|after|apart)|"
+                   r"how long (before|after|between)|cuantos anyos (pasaron|hay|habia|de diferencia|entre|antes|despues|"
+                   r"desde))", re.I)
+
+
 def expected_type(question: str) -> str | None:
     q = fold(question.replace("ñ", "ny").replace("Ñ", "NY"))  # "Peña Nieto" asks for no "pena"
+    if _SPAN.search(q):
+        return "date"
     for name, asks, _gives in ANSWER_TYPES:
         if asks.search(q):
             return name
@@ -423,7 +432,8 @@ class Candidate:
 _WH = r"(what|which|who|when|where|how|why|que|cual|cuales|cuanto|cuanta|cuantos|cuantas|donde|cuando|quien|quienes|por que)"
 _COMPARISON = re.compile(r"\b(more|less|fewer|longer|shorter|higher|lower|larger|bigger|greater|older|newer|earlier|"
                          r"later|mas|menos|mayor|menor|antes)\b.+\b(than|or|que|o)\b")
-_TWO_PART = re.compile(rf"\b(and|y|e)\s+(in\s+|en\s+|a\s+)?{_WH}\b|,\s*(and\s+|y\s+)?{_WH}\b|" + _COMPARISON.pattern)
+_TWO_PART = re.compile(rf"\b(and|y|e)\s+(in\s+|en\s+|a\s+)?{_WH}\b|,\s*(and\s+|y\s+)?{_WH}\b|" + _COMPARISON.pattern
+                       + "|" + _SPAN.pattern.replace("anyos", "anos"))
 
 
 def is_comparison(question: str) -> bool:
