@@ -100,6 +100,7 @@ def test_sentence_scores_are_linear_in_the_features_per_language():
     ("How many years passed between MIT's laptop project and Sonora's XO laptops?", "date"),
     ("cuantos años pasaron desde que el MIT lanzo One Laptop per Child hasta lo de Sonora?", "date"),
     ("How many years in prison?", "penalty"),
+    ("if I see illegal stuff online involving kids, who do I report it to in Mexico?", "report"),
 ])
 def test_expected_answer_type(question, kind):
     assert expected_type(question) == kind
@@ -163,6 +164,7 @@ def test_a_question_that_counts_nothing():
     ("quien era el secretario de educacion publica en 2014", "secretari"),
     ("Who is the National Digital Strategy Coordinator?", "coordin"),
     ("y quien era la coordinadora de esa estrategia?", "coordin"),
+    ("Who was in charge of carrying out the digital plan?", "coordin"),
 ])
 def test_the_role_a_who_question_asks_about(question, stem):
     stems = role_asked(question)

@@ -112,6 +112,7 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
      # where to report something: a reporting channel answers, not a report on the subject
      re.compile(r"\b((where|how)( in \w+)? (can|do|should|could|would|to|does one|do you) (i |we |you |parents |people |someone |one )?"
                 r"(go to |file a |make a )?(report|flag|denounce)|where (is|are) (the )?reporting|"
+                r"who (can|do|should|could) (i|we|you|parents|people) (report|flag|denounce)|to whom (can|do|should) \w+ report|"
                 r"(donde|a donde|como|ante quien|a quien) ((puedo|se puede|debo|podemos|hay que|se|les?|lo|la) )*"
                 r"(denunci|report)\w*)", re.I),
      re.compile(r"\breporting (node|line|point)|\breport(ing)? line\b|allowing users to report|contact point for reporting",
@@ -293,10 +294,12 @@ _ROLES = {
     "secretar": ("secretari",),  # "Secretary of Public Education X", not "the Secretariat launched…"
     "minister": ("minist", "secretari"),
     "coordinat": ("coordin",),
+    "charge": ("coordin", "director", "direct", "head", "lead", "leader", "charg"),  # "who was in charge of…"
 }
 _ROLE_QUESTION = re.compile(
     r"\bwho (?:is|was|are|were) (?:the |its |their )?(found|direct|presid|chair|own|ceo)\w*|"
     r"\bwho (?:is|was|are|were) (?:the |its |their |mexico's )?(?:\w+ ){0,4}?(secretar|minister|coordinat)\w*|"
+    r"\bwho (?:is|was|are|were) (?:\w+ )?in (charge)\b|"
     r"\bquien(?:es)? (?:es|era|fue|son|eran|fueron) (?:el|la|los|las|su|sus) (secretari|ministr|coordinador)\w*|"
     r"\bwho (found|direct|lead|led|head|run|ran|chair|own)\w*|"
     r"\bquien(?:es)? (?:es|era|fue|son|eran|fueron) (?:el|la|los|las|su|sus) (fundador|director|president|jefe|dueno)\w*|"
