@@ -151,11 +151,11 @@ def glossary_entry(token: str) -> str:
 
 def synonyms_entry(token: str) -> str:
     """The paraphrases of an English question word, or of another form of it ("showing")."""
-    return SYNONYMS.get(token) or _SYNONYMS_BY_STEM().get(_stem(token, "en"), "")
+    return SYNONYMS.get(token) or _synonyms_by_stem().get(_stem(token, "en"), "")
 
 
 @lru_cache(maxsize=1)
-def _SYNONYMS_BY_STEM() -> dict[str, str]:
+def _synonyms_by_stem() -> dict[str, str]:
     out: dict[str, str] = {}
     for word, entry in SYNONYMS.items():
         out.setdefault(_stem(word, "en"), entry)
