@@ -210,7 +210,7 @@ def type_match(wanted: str | None, types: frozenset[str]) -> float:
 # "how many years passed between A and B?": the two dates answer it (the profile gives no
 # span to quote, and the answer does not subtract)
 _SPAN = re.compile(r"\b(how many years (passed|went by|were there|are there|between|since|before|after|apart)|"
-                   r"how long (before|after|between)|cuantos anyos (pasaron|hay|habia|de diferencia|entre|antes|despues|"
+                   r"how long (before|after|between)|cuantos an(y)?os (pasaron|hay|habia|de diferencia|entre|antes|despues|"
                    r"desde))", re.I)
 
 
@@ -436,7 +436,7 @@ _WH = r"(what|which|who|when|where|how|why|que|cual|cuales|cuanto|cuanta|cuantos
 _COMPARISON = re.compile(r"\b(more|less|fewer|longer|shorter|higher|lower|larger|bigger|greater|older|newer|earlier|"
                          r"later|mas|menos|mayor|menor|antes)\b.+\b(than|or|que|o)\b")
 _TWO_PART = re.compile(rf"\b(and|y|e)\s+(in\s+|en\s+|a\s+)?{_WH}\b|,\s*(and\s+|y\s+)?{_WH}\b|" + _COMPARISON.pattern
-                       + "|" + _SPAN.pattern.replace("anyos", "anos"))
+                       + "|" + _SPAN.pattern)
 
 
 def is_comparison(question: str) -> bool:
@@ -473,12 +473,12 @@ def select_sentences(cands: list[Candidate], query_weights: "QueryWeights", seco
                      ties=not comparison)
     if not picked or not anchors:
         return picked
-    missing = anchors - frozenset().union(*(c.passage_terms or c.terms for c in picked))
+    missing = anchors - frozenset().union(*(c.entry_terms for c in picked))
     if missing:
         ids = {c.chunk.id for c in picked}
         other = next((c for c in sorted(cands, key=lambda c: -c.score)
                       if c.chunk.id not in ids and c.score >= anchor_ratio * picked[0].score
-                      and not missing.isdisjoint(c.passage_terms or c.terms)), None)
+                      and not missing.isdisjoint(c.entry_terms)), None)
         if other is not None:
             picked.append(other)
     return picked

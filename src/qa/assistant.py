@@ -45,8 +45,9 @@ _OFFENSES = frozenset("""cyberbullying cyberbully cyberbullied ciberbullying cib
     sexting sextortion sextorsion grooming stalking stalker acecho hacking hacker hackear phishing fraud fraude
     extortion extorsion kidnapping secuestro secuestrar trafficking defamation difamacion piracy pirateria
     drugs drogas doxxing""".split())
-# a capitalized word that is neither an acronym nor an adjective of a place ('American', 'Chinese')
-_PROPER = re.compile(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñü]{2,}\b(?<!an)(?<!ese)(?<!ish)(?<!ans)")
+# a capitalized word, not an acronym; a proper name unless it is an adjective of a place
+# ('American', 'Chinese')
+_CAPITALIZED = re.compile(r"[A-ZÁÉÍÓÚÑ][a-záéíóúñü]{2,}")
 _ADJECTIVE = re.compile(r"(an|ese|ish|ans)$")
 
 
@@ -154,12 +155,13 @@ class Assistant:
         self.chunk_words = [frozenset(raw_tokens(" ".join([c.text, c.title, c.context]))) for c in self.index.chunks]
         self.sent_types = [sentence_types(c, i) for c in self.index.chunks for i in range(len(c.sentences))]
         self.sent_heading = np.array([is_heading(c, i) for c in self.index.chunks for i in range(len(c.sentences))])
-        self.vocabulary = frozenset(t for d in self.index.docs.values() for t in raw_tokens(d.text))
+        words = [t for d in self.index.docs.values() for t in raw_tokens(d.text)]
+        self.vocabulary = frozenset(words)
         self.anagrams = frozenset("".join(sorted(t)) for t in self.vocabulary if t.isalpha())
         # "MIT" for the "Massachusetts Institute of Technology" the profile spells out
         self.acronyms = frozenset(a for d in self.index.docs.values() for a in acronyms_of(d.text))
         countries_in("")  # build the country-name table now, not on the first question
-        self.speller = Speller(Counter(t for d in self.index.docs.values() for t in raw_tokens(d.text) if t.isalpha()))
+        self.speller = Speller(Counter(t for t in words if t.isalpha()))
         # "Mexico", "mexicanos": every passage of a country's profile is about that country
         self.countries = tuple({fold(d.meta["country"])[:5] for d in self.index.docs.values()
                                 if len(d.meta.get("country", "")) >= 4})
@@ -257,7 +259,7 @@ class Assistant:
             return tuple(dict.fromkeys(counted + tuple(_PERSONS)))
         return counted
 
-    def _off_topic(self, question: str, salient: list[str], picked) -> int:
+    def _off_topic(self, q: "Question", picked) -> int:
         """How many names the question asks about the answer cannot be about: names and years
         the corpus never mentions, countries other than the profile's that the answer's
         passages do not name (in English or Spanish, in any case: 'argentina'), and years
@@ -267,16 +269,15 @@ class Assistant:
         tokens = raw_tokens(" ".join(" ".join([c.text, c.title, c.context])
                                      for c in {id(c.chunk): c.chunk for c in picked}.values()))
         words, folded = set(tokens), " " + " ".join(tokens) + " "
-        countries = [(name, typed) for name, typed in countries_in(question) if not name.startswith(self.countries)]
+        countries = [(name, typed) for name, typed in countries_in(q.text) if not name.startswith(self.countries)]
         typed = {t for _, n in countries for t in n.split()}
-        anchors = self._anchors(question, salient)
         count = sum(f" {name} " not in folded for name, _ in countries)
-        for t in salient:
+        for t in q.salient:
             if t in typed:
                 continue
             if not self._in_corpus(t):
                 count += 1  # unknown
-            elif t in anchors and t not in words:
+            elif t in q.anchors and t not in words:
                 count += 1  # absent
         return count
 
@@ -285,7 +286,7 @@ class Assistant:
         passage must name them too ("the 2014 pilot" is not the entry of 2005)."""
         # "Latin American": a name that ends in an adjective is an adjective
         proper = {fold(w) for run in _name_runs(question) if not _ADJECTIVE.search(run[-1][1])
-                  for _, w in run if _PROPER.fullmatch(w)}
+                  for _, w in run if _CAPITALIZED.fullmatch(w) and not _ADJECTIVE.search(w)}
         # a country is checked on its own, in any of its names (see _off_topic)
         countries = {t for _, typed in countries_in(question) for t in typed.split()}
         return frozenset(t for t in salient if t in self.vocabulary and (is_dated(t) or t in proper)
@@ -395,7 +396,7 @@ class Assistant:
         answer_hit = hits[picked[0].hit_rank]
         coverage = lexical_coverage(q.weights, self.chunk_terms[answer_hit.position])
         confidence = confidence_from(coverage, self._dense_match(answer_hit, query, mode, lang),
-                                     self._off_topic(question, list(q.salient), picked),
+                                     self._off_topic(q, picked),
                                      not self._gives_what_was_asked(q, picked), self.weights)
         if confidence < threshold:
             return self._declined(question, lang, mode, query, confidence)
