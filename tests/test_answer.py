@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 
 from qa.answer import (FEATURES, Candidate, Weights, asks_about_now, build_answer_text, counted_terms, counts, expand,
-                       expected_type, is_dated, is_two_part, lexical_coverage, rescale, role_asked, select_sentences,
-                       sentence_scores, sentence_types, statistic_misses, type_match)
+                       expected_type, figures, is_dated, is_two_part, lexical_coverage, question_sides, rescale,
+                       role_asked, select_sentences, sentence_scores, sentence_types, span_note, statistic_misses,
+                       type_match)
 from qa.corpus import Chunk, Sentence
 from qa.text import query_terms
 
@@ -339,3 +340,60 @@ def test_a_passage_bm25_puts_far_ahead_leads():
 def test_comparisons(question, comparison):
     from qa.answer import is_comparison
     assert is_comparison(question) is comparison
+
+
+@pytest.mark.parametrize("question,sides", [
+    ("Which gets more prison time: showing porn to a child, or pushing a child into sexual acts?",
+     ("showing porn to a child", "pushing a child into sexual acts")),
+    ("que da mas carcel: obligar a un menor a tener actos sexuales o meterlo a la prostitucion?",
+     ("obligar a un menor a tener actos sexuales", "meterlo a la prostitucion")),
+    ("which is older, RELPE or the interactive generations forum?", ("RELPE", "the interactive generations forum")),
+    ("How many more countries does RIATE cover than RELPE?", ("How many more countries does RIATE cover", "RELPE")),
+    # a span: the two things it runs between
+    ("How many years passed between MIT starting the one-laptop-per-kid project and Sonora getting its laptops?",
+     ("MIT starting the one-laptop-per-kid project", "Sonora getting its laptops")),
+    ("cuantos años pasaron desde que el MIT lanzo One Laptop per Child hasta que sonora recibio sus laptops XO?",
+     ("el MIT lanzo One Laptop per Child", "sonora recibio sus laptops XO")),
+    # a side that names nothing, no comparison, no span
+    ("Which is punished more harshly in Mexico: making sexual material with kids, or just having it?", None),
+    ("How many Facebook users and how many mobile subscribers does Mexico have?", None),
+    ("How many years in prison for rape under Article 265?", None),
+])
+def test_the_sides_of_a_comparison_or_a_span(question, sides):
+    assert question_sides(question) == sides
+
+
+@pytest.mark.parametrize("question,quoted,lang,note", [
+    ("How many years passed between MIT's project and Sonora's laptops?",
+     ["2005 - The Massachusetts Institute of Technology Media Lab instigated…", "2012 - The State of Sonora received "
+      "5,000 XO laptops in 2012"], "en", "That is 7 years (2005 to 2012), counted from the years quoted."),
+    ("¿cuántos años hay entre la RELPE y el foro?", ["Formed in 2004 by…", "It was founded in 2008 by Telefónica"], "es",
+     "Son 4 años (de 2004 a 2008), contados a partir de los años citados."),
+    # one year, three years, or no span asked: nothing to count
+    ("How many years passed between the two?", ["In 2012 and again in 2012."], "en", ""),
+    ("How many years passed between them?", ["2004, 2008 and 2012"], "en", ""),
+    ("When were RELPE and the Forum founded?", ["Formed in 2004", "founded in 2008"], "en", ""),
+])
+def test_a_span_is_counted_between_the_two_years_quoted(question, quoted, lang, note):
+    assert span_note(question, quoted, lang) == note
+
+
+def test_figures_in_the_profiles_words():
+    assert figures("Según el Artículo 203, prisión de siete a doce años y multa de 2,800 días.") == {
+        "203", "seven", "twelve", "2800"}
+    assert figures("The offense carries a prison term of seven to twelve years, in addition to a fine of 2,800 "
+                   "days’ minimum salary.") == {"seven", "twelve", "2800"}
+    assert figures("Defines the offense of procuring.") == frozenset()
+
+
+@pytest.mark.parametrize("question,wanted", [
+    ("which is older, RELPE or the interactive generations forum?", "date"),
+    ("cual es mas antigua, la RELPE o el foro?", "date"),
+    ("Was he older than 15?", None),  # an age, not which came first
+    ("que pasa si un adulto engaña a una muchacha de 16 para tener relaciones?", "penalty"),
+    ("What happens if someone shows porn to a kid?", "penalty"),
+    ("If I find illegal stuff online, which group is the official place to report it?", "report"),
+    ("Who put out the 2012 report on child safety online?", "author"),
+])
+def test_more_ways_to_ask_for_a_kind_of_answer(question, wanted):
+    assert expected_type(question) == wanted

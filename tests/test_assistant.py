@@ -48,6 +48,7 @@ def test_another_country_is_declined_with_closest_passages(real_assistant):
     "cual es la edad de consentimiento en argentina",  # a country typed in lower case
     "Where is the Internet Security Alliance headquartered?",  # its entry names no place
     "¿Qué dice la Ley Olimpia sobre fotos íntimas?",  # a law the profile does not list
+    "que castigo pone la ley olimpia por difundir fotos intimas",  # named in lower case
     "How many RIA centers are open today?",  # it gives the first ten, in 2009
     "¿Hay un número de emergencia para denunciar el grooming?",  # a number it does not give
     "What is the penalty for cyberbullying under Mexican law?",  # no article it lists names the offense
@@ -183,6 +184,11 @@ def test_an_offense_in_plain_words_gets_its_article(real_assistant, question, ar
     ("donde fue la reunion del 2001 entre mexico, estados unidos y canada sobre explotacion sexual de niños",
      "University of Pennsylvania"),
     ("¿De qué trata el artículo 203?", "sex tourism"),  # "trata" is "is about", not trafficking
+    ("About how many people live in Mexico?", "121,736,809"),  # "about" asks for an estimate, not a topic
+    ("que pasa si un adulto engaña a una muchacha de 16 para tener relaciones?", "three months and four years"),
+    ("If I find illegal stuff involving kids online, which Mexican group is the official place to report it?",
+     "reporting node"),
+    ("que le pasa a alguien que le enseña pornografia a un niño", "six months"),  # Article 200's "pornographic"
 ])
 def test_everyday_wording_of_what_the_profile_gives(real_assistant, question, fact):
     a = real_assistant.ask(question)
@@ -208,6 +214,17 @@ def test_everyday_wording_of_what_the_profile_gives(real_assistant, question, fa
     ("What happens to someone who shows porn to a child?",
      "Up to six months in prison and a fine of 300 to 500 days' minimum salary.",
      "How much is that fine in pesos?", None),
+    # the same thing asked of another subject: not the term already given (Article 203's), but Article 203bis's
+    ("how much prison for someone who organizes trips so people can abuse kids?",
+     "Article 203, Penal Code. … The offense carries a prison term of seven to twelve years, in addition to a fine "
+     "of 2,800 days’ minimum salary. [1]", "what about the guy who actually goes on the trip and does it?",
+     "twelve to sixteen years"),
+    ("cuantos usuarios de facebook hay en mexico?", "Según el perfil: Facebook Users: 60,000,000 [1]",
+     "y de celulares?", "104,100,000"),
+    # what the previous answer named: "it" is Clic Seguro, which the question before did not name
+    ("Is there an official site about internet safety for children?",
+     "Clic Seguro (Click Security): launched by the Secretariat of Public Education provides online safety "
+     "information to all ages. [1]", "what's on it for the kids?", "games, quizzes"),
 ])
 def test_a_followup_reads_the_earlier_turn(real_assistant, earlier, reply, question, fact):
     a = real_assistant.ask(question, [{"role": "user", "content": earlier}, {"role": "assistant", "content": reply}])
@@ -290,3 +307,32 @@ def test_modes_each_answer(real_assistant):
     for mode in ("bm25", "dense", "hybrid"):
         a = real_assistant.ask("How many mobile subscribers does Mexico have?", mode=mode)
         assert a.mode == mode and "104,100,000" in a.text
+
+
+@pytest.mark.parametrize("question,first,second", [
+    ("Which gets more prison time: showing porn to a child, or pushing a child into sexual acts?",
+     ("Article 200", "up to six months"), ("Article 201", "seven to twelve years")),
+    ("Which gets a longer sentence: getting a minor into sex acts, or pimping out a minor?",
+     ("Article 201", "seven to twelve years"), ("Article 204", "eight and fifteen years")),
+    ("which is older, RELPE or the interactive generations forum?",
+     ("RELPE", "Formed in 2004"), ("", "founded in 2008")),
+])
+def test_each_side_of_a_comparison_is_answered(real_assistant, question, first, second):
+    a = real_assistant.ask(question)
+    assert a.answered and len(a.citations) == 2, a.text
+    for citation, (entry, fact) in zip(a.citations, (first, second)):
+        assert entry in citation.section + citation.text and fact in citation.text, a.text
+
+
+@pytest.mark.parametrize("question,years", [
+    ("How many years passed between MIT starting the one-laptop-per-kid project and Sonora getting its laptops?",
+     "That is 7 years (2005 to 2012), counted from the years quoted."),
+    ("cuantos años pasaron desde que el MIT lanzo One Laptop per Child hasta que sonora recibio sus laptops XO?",
+     "Son 7 años (de 2005 a 2012), contados a partir de los años citados."),
+])
+def test_a_span_quotes_both_dates_and_counts_the_years(real_assistant, question, years):
+    a = real_assistant.ask(question)
+    cited = cited_texts(real_assistant, a)
+    assert any(t.startswith("2005 - The Massachusetts Institute of Technology") for t in cited), cited
+    assert any("The State of Sonora received 5,000 XO laptops in 2012" in t for t in cited), cited
+    assert a.text.endswith(years), a.text

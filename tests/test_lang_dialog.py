@@ -59,3 +59,12 @@ def test_chained_followups_reach_back_to_the_topic():
 ])
 def test_a_followup_that_only_changes_the_subject(question, same):
     assert continues_question(question) is same
+
+
+def test_an_earlier_answer_is_read_without_its_framing():
+    from qa.assistant import _content
+    assert _content("Según el perfil: Article 265, Penal Code. … The punishment is between eight and 20 years’ "
+                    "imprisonment. [1] Population: 121,736,809 [2]") == (
+        "Article 265, Penal Code. … The punishment is between eight and 20 years’ imprisonment. "
+        "Population: 121,736,809")
+    assert _content("The profile does not say. The closest passages it has are listed below.") == ""

@@ -96,3 +96,12 @@ def test_a_misspelt_word_becomes_the_corpus_word_one_edit_away():
 def test_a_speller_leaves_words_the_glossary_knows_and_ties():
     assert Speller({"pornographic": 1}).correct("pornografico") is None  # the glossary's Spanish word
     assert Speller({"abcdefgh": 1, "abcdefgk": 1}).correct("abcdefgz") is None  # two as likely
+
+
+@pytest.mark.parametrize("question,terms", [
+    ("About how many people live in Mexico?", [("peopl", "popul", "person"), ("live",), ("mexico",)]),
+    ("roughly 5,000 laptops?", [("5000",), ("laptop", "comput")]),
+    ("What is the report about?", [("report",), ("about", "focus")]),  # what it is about: a topic
+])
+def test_an_estimate_asked_for_is_no_topic(question, terms):
+    assert query_terms(question) == terms

@@ -4,7 +4,8 @@ question, cite each with a numbered span, or decline.
 Scoring and selection are pure functions over arrays (``sentence_scores``,
 ``select_sentences``); ``compose`` turns a selection into an :class:`Answer`.
 Answer text is profile sentences as written (whitespace cleaned) plus fixed framing
-from ``FRAMING``; nothing else.
+from ``FRAMING``: for "how many years between A and B?", a marked line counting the years
+between the two quoted (``span_note``); nothing else.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 
 from .corpus import Chunk
 from .retrieve import Hit
-from .text import fold, query_terms, raw_tokens, tokenize
+from .text import fold, glossary_entry, query_terms, raw_tokens, tokenize
 
 FRAMING = {
     "en": {
@@ -25,12 +26,15 @@ FRAMING = {
         "declined": "The profile does not say. The closest passages it has are listed below.",
         "greeting": "Ask me a question about the profile: its statistics, programs, organizations, research or laws.",
         "empty": "Please type a question.",
+        # after the two quoted dates of "how many years between A and B?"
+        "span": "That is {years} years ({first} to {last}), counted from the years quoted.",
     },
     "es": {
         "prefix": "Según el perfil: ",
         "declined": "El perfil no dice nada sobre eso. Abajo están los pasajes más cercanos.",
         "greeting": "Hágame una pregunta sobre el perfil: sus estadísticas, programas, organizaciones, investigaciones o leyes.",
         "empty": "Escriba una pregunta, por favor.",
+        "span": "Son {years} años (de {first} a {last}), contados a partir de los años citados.",
     },
 }
 
@@ -113,12 +117,15 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
      re.compile(r"\b((where|how)( in \w+)? (can|do|should|could|would|to|does one|do you) (i |we |you |parents |people |someone |one )?"
                 r"(go to |file a |make a )?(report|flag|denounce)|where (is|are) (the )?reporting|"
                 r"who (can|do|should|could) (i|we|you|parents|people) (report|flag|denounce)|to whom (can|do|should) \w+ report|"
+                # "which group is the official place to report it?"
+                r"(place|site|website|organi[sz]ation|group|body|agency|office|channel) (to|for) (report|flag|denounc)|"
+                r"(lugar|sitio|pagina|organizacion|institucion|instancia|organismo) (para|donde) (se puede )?(denunci|report)|"
                 r"(donde|a donde|como|ante quien|a quien) ((puedo|se puede|debo|podemos|hay que|se|les?|lo|la) )*"
                 r"(denunci|report)\w*)", re.I),
      re.compile(r"\breporting (node|line|point)|\breport(ing)? line\b|allowing users to report|contact point for reporting",
                 re.I)),
     ("author",
-     re.compile(r"\b(who (wrote|writes|authored|published|produced|prepared)|which \w+ (wrote|published|produced|prepared)|by whom|(co-?)?author(s|ed)?\b|written by|quien(es)? (escribio|escribieron|publico|publicaron|elaboro)|autor(a|es|as)?\b|"
+     re.compile(r"\b(who (wrote|writes|authored|published|produced|prepared|put out|released|issued)|which \w+ (wrote|published|produced|prepared|put out|released|issued)|by whom|(co-?)?author(s|ed)?\b|written by|quien(es)? (escribio|escribieron|publico|publicaron|elaboro)|autor(a|es|as)?\b|"
                 # "who did the 2013 study", "¿quién hizo el estudio…?"
                 r"who (did|does|conducted|carried out|made|ran|undertook) (\S+ ){0,3}(study|studies|research|report|survey|paper|analysis)|"
                 r"quien(es)? (hizo|hicieron|realizo|realizaron|llevo a cabo|llevaron a cabo) (\S+ ){0,3}(estudio|investigacion|informe|reporte|encuesta|documento|analisis)|"
@@ -140,9 +147,9 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
                 r"castig(o|os|ado|ada|ados|adas)\b|carcel|prision|sancion|condena|"
                 r"cuantos an(y)?os (de (carcel|prision|condena|pena)|dan|le dan|te dan|me dan|de castigo)|"
                 # "what happens to someone who…", "¿qué le pasa al que…?": what the law does to an offender
-                r"what (can |could |will |would )?happens? to (someone|somebody|anyone|anybody|a person|people|those|"
+                r"what (can |could |will |would )?happens? (to|if) (someone|somebody|anyone|anybody|a person|people|those|"
                 r"the person|an adult|adults|a man|a teacher|whoever)|"
-                r"que (le |les )?(pasa|pasaria|puede pasar|va a pasar|sucede|hacen|le hacen) (a |al |con )?"
+                r"que (le |les )?(pasa|pasaria|puede pasar|va a pasar|sucede|hacen|le hacen) (a |al |con |si )?"
                 r"(alguien|quien|una persona|los que|el que|que|la persona|un adulto|quienes))", re.I),
      # a term or a fine: not a sentence that only names "the same penalties" (a penalty
      # raised is a weaker answer, see RAISED)
@@ -174,7 +181,10 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
     ("date",
      # "when are you legally an adult?" asks for an age
      re.compile(r"\b(when(?! (are|is|does|do|can) (you|someone|a person|one|people|kids|children|a child|minors?) "
-                r"(legally |considered |old enough |allowed )?(an? )?(adults?|of age|old enough|allowed|able|grown))|what year|which year|(what|which) (date|day|month)\b(?!-)|cuando|que an(y)?o|en que an(y)?o|que fecha|"
+                r"(legally |considered |old enough |allowed )?(an? )?(adults?|of age|old enough|allowed|able|grown))|what year|which year|"
+                # "which is older, RELPE or the Forum?", "¿cuál es más antigua…?": the two dates answer it
+                r"\b(which|who|cual|quien)\b(\s\S+){0,3}\s(is|was|came|started|began|es|fue|empezo|surgio)\s(older|newer|first|earlier|later|mas (antigu|viej|nuev|recient)|primero)(?!\w* (than|que) \d)|"
+                r"(what|which) (date|day|month)\b(?!-)|cuando|que an(y)?o|en que an(y)?o|que fecha|"
                 r"(que|cual) (dia|mes)\b)", re.I),
      re.compile(r"\b" + _YEAR + r"\b|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)),
 )
@@ -247,6 +257,17 @@ def counts(sentence: str, counted: tuple[str, ...]) -> bool:
             if not set(tokenize(near)).isdisjoint(counted):
                 return True
     return False
+
+
+def figures(text: str) -> frozenset[str]:
+    """The figures a text gives, in the profile's words: '2,800', 'seven', Spanish 'siete'
+    as 'seven' (years are figures too)."""
+    out = set()
+    for w in raw_tokens(text):
+        for t in (w, *glossary_entry(w).split()):
+            if t[0].isdigit() or _NUMBER_WORD.fullmatch(t):
+                out.add(t)
+    return frozenset(out)
 
 
 # Words that ask for a figure or frame the whole country's population rather than narrow
@@ -357,7 +378,7 @@ def is_heading(chunk: Chunk, i: int) -> bool:
     return chunk.kind == "research" and i <= 1
 
 
-FEATURES = ("lexical", "chunk_lexical", "minilm", "e5", "prior", "answer_type", "heading", "named", "absent")
+FEATURES = ("lexical", "chunk_lexical", "minilm", "e5", "prior", "answer_type", "heading", "named", "absent", "said")
 
 
 @dataclass(frozen=True)
@@ -372,13 +393,16 @@ class Weights:
     ahead), ``answer_type`` (the sentence gives the kind of answer asked for), ``heading``
     (an entry's name line), ``named`` (the question names the sentence's entry: "Article
     203", "Clic Seguro"), ``absent`` (the share of the years and proper names the question names that the
-    sentence's passage lacks: "the 2014 pilot" asked, the entry of 2005 offered).
+    sentence's passage lacks: "the 2014 pilot" asked, the entry of 2005 offered), ``said``
+    (a follow-up asks the same kind of thing of another subject, and the sentence only
+    gives figures the previous answer gave: "and the one who goes on the trip?" after
+    Article 203's term was quoted).
     Fitted on the dev split; see ``qa calibrate``."""
     per_lang: dict = field(default_factory=lambda: {
         "en": {"lexical": 0.25, "chunk_lexical": 0.15, "minilm": 0.05, "e5": 0.1, "prior": 0.3,
-               "answer_type": 0.3, "heading": -0.15, "named": 0.15, "absent": -0.3},
+               "answer_type": 0.3, "heading": -0.15, "named": 0.15, "absent": -0.3, "said": -0.5},
         "es": {"lexical": 0.15, "chunk_lexical": 0.05, "minilm": 0.0, "e5": 0.2, "prior": 0.3,
-               "answer_type": 0.15, "heading": -0.15, "named": 0.15, "absent": -0.3},
+               "answer_type": 0.15, "heading": -0.15, "named": 0.15, "absent": -0.3, "said": -0.5},
     })
     dense_floor: dict = field(default_factory=lambda: {"minilm": 0.10, "e5": 0.72})
     dense_ceiling: dict = field(default_factory=lambda: {"minilm": 0.75, "e5": 0.92})
@@ -442,6 +466,45 @@ _TWO_PART = re.compile(rf"\b(and|y|e)\s+(in\s+|en\s+|a\s+)?{_WH}\b|,\s*(and\s+|y
 def is_comparison(question: str) -> bool:
     """'Which is older, RELPE or the Forum?', '¿cuál red junta más países, la RELPE o la RIATE?'"""
     return bool(_COMPARISON.search(fold(question)))
+
+
+_OR = re.compile(r"\s(?:or|o|u)\s+(?!(?:not|no|so|more|less|mas|menos)\b)", re.I)
+_THAN = re.compile(r"\b(?:more|less|fewer|longer|shorter|higher|lower|larger|bigger|greater|older|newer|earlier|later|"
+                   r"mas|menos|mayor|menor)\b.*?\s(than|que)\s", re.I)
+
+
+_BETWEEN = re.compile(r"\b(?:between|entre)\s+(?:que\s+)?(.+?)\s+(?:and|y|e)\s+(?:when\s+|cuando\s+|que\s+)?(.+)|"
+                      r"\b(?:from|since|desde)\s+(?:que\s+|when\s+)?(.+?)\s+(?:to|until|till|hasta|a)\s+(?:que\s+|when\s+)?(.+)",
+                      re.I)
+
+
+def question_sides(question: str) -> tuple[str, str] | None:
+    """The two things a comparison weighs or a span runs between, each as a question of its
+    own: "Which gets more prison time: showing porn to a child, or pushing a child into sexual
+    acts?" -> ("showing porn to a child", "pushing a child into sexual acts"); "How many years
+    passed between MIT starting its project and Sonora getting laptops?" -> ("MIT starting its
+    project", "Sonora getting laptops"). A compared side runs from the last colon or comma
+    before it (the frame: "which is older,"); None when the question is neither or a side
+    names nothing."""
+    text = question.strip().rstrip("?!. ")
+    if _SPAN.search(fold(text)):
+        m = _BETWEEN.search(text[_SPAN.search(fold(text)).start():])
+        sides = tuple(g.strip(" ¿¡,") for g in m.groups() if g) if m else ()
+        return sides if len(sides) == 2 and all(map(tokenize, sides)) else None
+    if not is_comparison(question):
+        return None
+    ors = list(_OR.finditer(text))
+    than = _THAN.search(fold(text))
+    if ors:
+        split, rest = ors[-1].start(), ors[-1].end()
+    elif than:
+        split, rest = than.start(1) - 1, than.end()
+    else:
+        return None
+    head = text[:split].rstrip(" ,")
+    cut = max(head.rfind(":"), head.rfind(","), head.rfind("?"))
+    first, second = head[cut + 1:].strip(" ¿¡"), text[rest:].strip(" ¿¡")
+    return (first, second) if tokenize(first) and tokenize(second) else None
 
 
 def is_two_part(question: str) -> bool:
@@ -594,6 +657,17 @@ def build_answer_text(groups: list[tuple[Chunk, list[int]]], lang: str) -> tuple
         marks.setdefault(chunk.id, []).extend((chunk.sentences[i].start, chunk.sentences[i].end) for i in idx)
         pieces.append(f"{text} [{n}]")
     return FRAMING[lang]["prefix"] + " ".join(pieces), citations, marks
+
+
+def span_note(question: str, quoted: list[str], lang: str) -> str:
+    """For "how many years passed between A and B?", the span between the two years the
+    quoted sentences give, as marked framing; nothing when they give other than two years."""
+    if not _SPAN.search(fold(question)):
+        return ""
+    years = sorted({int(y) for text in quoted for y in re.findall(r"\b" + _YEAR + r"\b", text)})
+    if len(years) != 2:
+        return ""
+    return FRAMING[lang]["span"].format(years=years[1] - years[0], first=years[0], last=years[1])
 
 
 def order_groups(picked: list[Candidate]) -> list[tuple[Chunk, set[int]]]:

@@ -10,27 +10,28 @@ import time
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .answer import (FEATURES, FRAMING, Answer, Candidate, QueryWeights, Weights, asks_about_now, asks_definition,
-                     build_answer_text, confidence_from, counted_terms, counts, expand, expected_type, idf_weights,
-                     is_comparison, is_dated, is_heading, is_two_part, lexical_coverage, names_entry, order_groups,
-                     prior_of_rank, rescale, role_asked, select_sentences, sentence_scores, sentence_types,
-                     statistic_misses, title_keys, type_match)
+                     build_answer_text, confidence_from, counted_terms, counts, expand, expected_type, figures,
+                     idf_weights, is_comparison, is_dated, is_heading, is_two_part, lexical_coverage, names_entry,
+                     order_groups, prior_of_rank, question_sides, rescale, role_asked, select_sentences,
+                     sentence_scores, sentence_types, span_note, statistic_misses, title_keys, type_match)
 from .config import Settings
-from .dialog import continues_question, earlier_questions
+from .dialog import continues_question, earlier_questions, previous_answer
 from .errors import InputError
 from .glossary import GLOSSARY
 from .index import Index, load_index, sentence_text
 from .lang import detect_language
 from .places import countries_in
-from .retrieve import Retrievers
+from .retrieve import Hit, Retrievers
 from .text import (STOPWORDS, Speller, acronyms_of, fold, glossary_entry, query_terms, raw_tokens, strip_markup,
                    tokenize)
 
 CANDIDATE_PASSAGES = 6  # sentences are picked from this many top passages
+PREVIOUS_CHARS = 300  # of the previous answer, searched with a follow-up
 MAX_HISTORY_TURNS = 12  # the chat sends its last 6 exchanges; follow-ups look back 2 questions
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 _GREETING = frozenset("""hola hello hi hey thanks thank you gracias muchas buenos buenas dias tardes noches ok okay
@@ -49,6 +50,8 @@ _OFFENSES = frozenset("""cyberbullying cyberbully cyberbullied ciberbullying cib
 # ('American', 'Chinese')
 _CAPITALIZED = re.compile(r"[A-ZÁÉÍÓÚÑ][a-záéíóúñü]{2,}")
 _ADJECTIVE = re.compile(r"(an|ese|ish|ans)$")
+# a law named in lower case, as people type it: "la ley olimpia"
+_LAW_NAME = re.compile(r"\bley\s+([a-záéíóúñü]{3,})\b")
 
 
 def _name_runs(question: str) -> list[list[tuple[int, str]]]:
@@ -124,6 +127,22 @@ class Question:
     offenses: tuple[tuple[str, ...], ...] = ()  # the offenses it names ("cyberbullying"), each with its variants
     earlier_raw: frozenset[str] = frozenset()  # ``raw`` and ``terms`` of the earlier questions a follow-up leans on
     earlier_terms: frozenset[str] = frozenset()
+    # a follow-up asking the same kind of thing of another subject: the figures the previous
+    # answer gave, and the follow-up's own words (see ``Weights``, ``said``)
+    said: frozenset[str] = frozenset()
+    own: tuple[tuple[str, ...], ...] = ()
+
+
+_MARKER = re.compile(r"\s*\[\d+\]")
+
+
+def _content(answer: str) -> str:
+    """An earlier answer without its framing and citation marks."""
+    for framing in FRAMING.values():
+        for text in framing.values():
+            if text and "{" not in text:
+                answer = answer.replace(text, " ")
+    return " ".join(_MARKER.sub(" ", answer).split())
 
 
 def exact_lead(hits, ratio: float) -> int | None:
@@ -154,6 +173,7 @@ class Assistant:
         self.title_keys = [title_keys(c) for c in self.index.chunks]
         self.chunk_words = [frozenset(raw_tokens(" ".join([c.text, c.title, c.context]))) for c in self.index.chunks]
         self.sent_types = [sentence_types(c, i) for c in self.index.chunks for i in range(len(c.sentences))]
+        self.sent_figures = [figures(c.sentences[i].text) for c in self.index.chunks for i in range(len(c.sentences))]
         self.sent_heading = np.array([is_heading(c, i) for c in self.index.chunks for i in range(len(c.sentences))])
         words = [t for d in self.index.docs.values() for t in raw_tokens(d.text)]
         self.vocabulary = frozenset(words)
@@ -192,11 +212,14 @@ class Assistant:
                           kind="greeting", latency_ms=(time.perf_counter() - started) * 1000)
         text = self.speller.correct_text(question)  # "what are cinetransfomers" searches for Cinetransformers
         earlier = earlier_questions(text, history)
-        query = " ".join([text, *earlier])
+        previous = _content(previous_answer(history)) if earlier else ""
+        # what the previous answer named counts too: "what's on it for the kids?" after an
+        # answer naming Clic Seguro (its first words: the entry it quoted)
+        query = " ".join([text, *earlier] + ([previous[:PREVIOUS_CHARS]] if previous else []))
         hits = self.retrievers.for_mode(mode).search(query, max(k, CANDIDATE_PASSAGES), doc=doc)
         if threshold is None:
             threshold = self.settings.threshold(mode, lang)
-        answer = self._compose(text, earlier, query, lang, hits, mode, threshold)
+        answer = self._compose(text, earlier, query, lang, hits, mode, threshold, doc, previous)
         return Answer(**{**answer.__dict__, "question": question, "hits": tuple(hits[:k]),
                          "latency_ms": (time.perf_counter() - started) * 1000})
 
@@ -240,6 +263,9 @@ class Assistant:
                     any(map(self._in_corpus, glossary_entry(t).split())) for t in tokens)):
                 words = [t for t in words if t[0].isdigit()]
             out += words
+        if lang == "es":  # "la ley olimpia": a name, unless the glossary knows the word ("ley castiga")
+            out += [w for w in map(fold, _LAW_NAME.findall(question))
+                    if w not in STOPWORDS and not glossary_entry(w) and w not in out]
         return out
 
     def _in_corpus(self, token: str) -> bool:
@@ -317,8 +343,9 @@ class Assistant:
                                         " ".join(c.chunk.context for c in picked), self.countries)
         return True
 
-    def analyse(self, question: str, earlier: list[str], lang: str) -> "Question":
-        """Everything the scorer needs from the question, worked out once."""
+    def analyse(self, question: str, earlier: list[str], lang: str, previous: str = "") -> "Question":
+        """Everything the scorer needs from the question, worked out once; ``previous`` is
+        the answer before a follow-up."""
         groups = query_terms(question, lang)
         salient = self._salient(question, lang)
         qw = idf_weights(groups, self.idf)
@@ -333,13 +360,17 @@ class Assistant:
         wanted = expected_type(question)
         if wanted is None and earlier and continues_question(question):
             wanted = expected_type(earlier[0])  # "And for those who make it?" after "What's the penalty…?"
+        earlier_terms = frozenset(v for e in earlier for g in query_terms(e, detect_language(e)) for v in g)
+        said, own = frozenset(), ()
+        if previous and wanted and wanted == expected_type(earlier[0]):
+            said = figures(previous)
+            own = tuple(g for g in groups if earlier_terms.isdisjoint(g))
         return Question(question, lang, " ".join([question, *earlier]), qw, missing, wanted,
                         self._counted(question, lang), role_asked(question),
                         frozenset(raw_tokens(question)), frozenset(v for g in groups for v in g),
                         tuple(salient), self._anchors(question, salient),
                         tuple(g for w in raw_tokens(question) if w in _OFFENSES for g in query_terms(w, lang)),
-                        frozenset(t for e in earlier for t in raw_tokens(e)),
-                        frozenset(v for e in earlier for g in query_terms(e, detect_language(e)) for v in g))
+                        frozenset(t for e in earlier for t in raw_tokens(e)), earlier_terms, said, own)
 
     def features(self, q: "Question", hits, mode: str):
         """Candidate sentences of the top passages and their feature matrix (see ``Weights``)."""
@@ -379,31 +410,69 @@ class Assistant:
             F[:, 7] = [names_entry(*self.title_keys[h.position], q.earlier_raw, q.earlier_terms) for _, h in owners]
         if q.anchors:
             F[:, 8] = [len(q.anchors - self.chunk_words[h.position]) / len(q.anchors) for _, h in owners]
+        if q.said:  # "and the one who goes on the trip?": not the term already quoted, unless it names them
+            F[:, 9] = [bool(self.sent_figures[r]) and self.sent_figures[r] <= q.said
+                       and all(self.sent_terms[r].isdisjoint(g) for g in q.own) for r in rows]
         return rows, owners, F
 
+    def _sides(self, q: "Question", mode: str, doc: str | None) -> list[tuple["Question", Hit, Candidate]]:
+        """Each side of a comparison answered as a question of its own that asks for what the
+        whole question asks ("Which gets more prison time: showing porn to a child, or pushing
+        a child into sexual acts?" -> Article 200's penalty and Article 201's): the side's
+        question, its best sentence and that sentence's passage. Nothing when the question is
+        no comparison or span, or both sides find the same passage."""
+        sides = question_sides(q.text)
+        if not sides:
+            return []
+        out = []
+        for side in sides:
+            sq = replace(self.analyse(side, [], q.lang), wanted=q.wanted, role=q.role)
+            hits = self.retrievers.for_mode(mode).search(side, max(self.settings.k, CANDIDATE_PASSAGES), doc=doc)
+            rows, owners, F = self.features(sq, hits, mode)
+            if not rows:
+                return []
+            scores = sentence_scores(F, self.weights, q.lang)
+            best = owners[int(np.argmax(scores))][1].position
+            # in the best passage, a sentence giving the kind of answer asked for: the sides are compared on it
+            j = max((i for i, (_, h) in enumerate(owners) if h.position == best),
+                    key=lambda i: (F[i, FEATURES.index("answer_type")] > 0, scores[i]))
+            rank, h = owners[j]
+            out.append((sq, h, Candidate(rank, h.chunk, rows[j] - int(self.index.sent_first[h.position]), 0.0,
+                                         self.sent_terms[rows[j]], rows[j], self.chunk_terms[h.position])))
+        return out if out[0][1].position != out[1][1].position else []
+
     def _compose(self, question: str, earlier: list[str], query: str, lang: str, hits, mode: str,
-                 threshold: float) -> Answer:
-        q = self.analyse(question, earlier, lang)
-        rows, owners, F = self.features(q, hits, mode)
-        if not rows:
-            return self._declined(question, lang, mode, query, 0.0)
-        scores = sentence_scores(F, self.weights, lang)
-        cands = [Candidate(rank, h.chunk, r - int(self.index.sent_first[h.position]), float(scores[j]),
-                           self.sent_terms[r], r, self.chunk_terms[h.position])
-                 for j, (r, (rank, h)) in enumerate(zip(rows, owners))]
-        picked = select_sentences(cands, q.weights, two_part=is_two_part(question),
-                                  comparison=is_comparison(question), anchors=frozenset(tokenize(" ".join(q.anchors))))
-        answer_hit = hits[picked[0].hit_rank]
-        coverage = lexical_coverage(q.weights, self.chunk_terms[answer_hit.position])
-        confidence = confidence_from(coverage, self._dense_match(answer_hit, query, mode, lang),
-                                     self._off_topic(q, picked),
-                                     not self._gives_what_was_asked(q, picked), self.weights)
+                 threshold: float, doc: str | None = None, previous: str = "") -> Answer:
+        q = self.analyse(question, earlier, lang, previous)
+        sides = self._sides(q, mode, doc)
+        if sides:  # each side's own best sentence, in the question's order, as sure as the less sure one
+            picked = [c for _, _, c in sides]
+            supports = [(sq, h, sq.query) for sq, h, _ in sides]
+        else:
+            rows, owners, F = self.features(q, hits, mode)
+            if not rows:
+                return self._declined(question, lang, mode, query, 0.0)
+            scores = sentence_scores(F, self.weights, lang)
+            cands = [Candidate(rank, h.chunk, r - int(self.index.sent_first[h.position]), float(scores[j]),
+                               self.sent_terms[r], r, self.chunk_terms[h.position])
+                     for j, (r, (rank, h)) in enumerate(zip(rows, owners))]
+            picked = select_sentences(cands, q.weights, two_part=is_two_part(question),
+                                      comparison=is_comparison(question),
+                                      anchors=frozenset(tokenize(" ".join(q.anchors))))
+            supports = [(q, hits[picked[0].hit_rank], query)]
+        off_topic, type_missed = self._off_topic(q, picked), not self._gives_what_was_asked(q, picked)
+        confidence = min(confidence_from(lexical_coverage(sq.weights, self.chunk_terms[h.position]),
+                                         self._dense_match(h, sq_query, mode, lang), off_topic, type_missed,
+                                         self.weights)
+                         for sq, h, sq_query in supports)
         if confidence < threshold:
             return self._declined(question, lang, mode, query, confidence)
         definition = asks_definition(question)
         groups = [(chunk, expand(chunk, idx, q.terms, set(tokenize(chunk.title)), definition, q.wanted == "author"))
                   for chunk, idx in order_groups(picked)]
         text, citations, marks = build_answer_text(groups, lang)
+        note = span_note(question, [c.text for c in citations], lang)
+        text = f"{text} {note}" if note else text
         return Answer(question, text, True, lang, tuple(citations), (), confidence, mode, query, kind="answer",
                       marks=marks)
 

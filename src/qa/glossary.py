@@ -48,7 +48,7 @@ GLOSSARY: dict[str, str] = {
     "denunciar": "report", "denuncio": "report", "denuncia": "report reporting", "denuncias": "reports",
     "reportar": "report", "reporto": "report", "reporte": "report", "informe": "report", "ilegal": "illegal",
     "ilegales": "illegal", "delito": "crime offense", "delitos": "crimes offenses", "crimen": "crime",
-    "ciberdelito": "cybercrime", "cibercrimen": "cybercrime", "pornografia": "pornography", "pornografico": "pornographic",
+    "ciberdelito": "cybercrime", "cibercrimen": "cybercrime", "pornografia": "pornography pornographic", "pornografico": "pornographic pornography",
     "abuso": "abuse", "abusos": "abuses", "explotacion": "exploitation", "sexual": "sexual", "sexuales": "sexual",
     "turismo": "tourism", "trata": "trafficking", "trafico": "trafficking", "prostitucion": "prostitution",
     "violacion": "rape", "violador": "rape offender", "corrupcion": "corruption", "posesion": "possession",
@@ -151,9 +151,15 @@ GLOSSARY: dict[str, str] = {
     "autonoma": "autonomous", "alumnado": "students", "ninez": "children childhood", "derechos": "rights",
     "responsable": "responsible", "uso": "use", "usar": "use", "usa": "uses users", "usan": "use users", "usaron": "used",
     "utiliza": "uses users", "utilizan": "use users", "sano": "safe healthy",     "peligros": "dangers risks", "peligro": "danger",     "documento": "document paper", "libro": "book", "capitulo": "chapter",
-    "edicion": "edition", "ediciones": "editions", "encuestas": "surveys",     "cinco": "five", "tercera": "third", "calidad": "quality",     "coordinadora": "coordinator", "coordinador": "coordinator", "dama": "lady",
+    "edicion": "edition", "ediciones": "editions", "encuestas": "surveys",     "tercera": "third", "calidad": "quality",     "coordinadora": "coordinator", "coordinador": "coordinator", "dama": "lady",
     "salud": "health", "secretario": "secretary", "directora": "director", "director": "director",
     "fecha": "date", "mes": "month", "semana": "week", "hoy": "today", "actualmente": "today currently",
+    # numbers ("de siete a doce años"); not "uno"/"una", which are articles too
+    "dos": "two", "tres": "three", "cuatro": "four", "cinco": "five", "seis": "six", "siete": "seven", "ocho": "eight",
+    "nueve": "nine", "diez": "ten", "once": "eleven", "doce": "twelve", "trece": "thirteen", "catorce": "fourteen",
+    "quince": "fifteen", "dieciseis": "sixteen", "diecisiete": "seventeen", "dieciocho": "eighteen",
+    "diecinueve": "nineteen", "veinte": "twenty", "treinta": "thirty", "cuarenta": "forty", "cincuenta": "fifty",
+    "cien": "hundred", "ciento": "hundred", "mil": "thousand", "millon": "million", "millones": "million",
 }
 
 

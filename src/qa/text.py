@@ -169,6 +169,10 @@ def _stem(token: str, lang: str) -> str:
     return _stemmer(lang).stemWord(token)
 
 
+# "about how many…", "roughly 5,000": an approximation asked for, not a topic ("what is it about?")
+_APPROXIMATELY = re.compile(r"\b(about|around|roughly|approximately|nearly|almost)\s+(?=how\b|what\b|\d)", re.I)
+
+
 def query_terms(text: str, lang: str = "en", stopwords: frozenset[str] = STOPWORDS) -> list[tuple[str, ...]]:
     """A question's content words, each with the variants that may meet the English
     profile: its English stem; for Spanish also its Spanish stem (cognates:
@@ -176,7 +180,7 @@ def query_terms(text: str, lang: str = "en", stopwords: frozenset[str] = STOPWOR
     ('cárcel' -> 'prison', 'imprisonment'); for English, its paraphrases ('kids' ->
     'children'). A word and its variants count as one term when scoring coverage."""
     out: list[tuple[str, ...]] = []
-    for token in raw_tokens(text):
+    for token in raw_tokens(_APPROXIMATELY.sub("", text)):
         table = GLOSSARY if lang == "es" else SYNONYMS
         if token in stopwords and token not in table:
             continue
