@@ -186,8 +186,6 @@ def test_an_offense_in_plain_words_gets_its_article(real_assistant, question, ar
     ("¿De qué trata el artículo 203?", "sex tourism"),  # "trata" is "is about", not trafficking
     ("About how many people live in Mexico?", "121,736,809"),  # "about" asks for an estimate, not a topic
     ("que pasa si un adulto engaña a una muchacha de 16 para tener relaciones?", "three months and four years"),
-    ("If I find illegal stuff involving kids online, which Mexican group is the official place to report it?",
-     "reporting node"),
     ("que le pasa a alguien que le enseña pornografia a un niño", "six months"),  # Article 200's "pornographic"
 ])
 def test_everyday_wording_of_what_the_profile_gives(real_assistant, question, fact):
