@@ -457,8 +457,9 @@ class Candidate:
 
 
 _WH = r"(what|which|who|when|where|how|why|que|cual|cuales|cuanto|cuanta|cuantos|cuantas|donde|cuando|quien|quienes|por que)"
-_COMPARISON = re.compile(r"\b(more|less|fewer|longer|shorter|higher|lower|larger|bigger|greater|older|newer|earlier|"
-                         r"later|mas|menos|mayor|menor|antes)\b.+\b(than|or|que|o)\b")
+_COMPARATIVE = (r"more|less|fewer|longer|shorter|higher|lower|larger|bigger|greater|older|newer|earlier|later|"
+                r"mas|menos|mayor|menor")
+_COMPARISON = re.compile(rf"\b({_COMPARATIVE}|antes)\b.+\b(than|or|que|o)\b")
 _TWO_PART = re.compile(rf"\b(and|y|e)\s+(in\s+|en\s+|a\s+)?{_WH}\b|,\s*(and\s+|y\s+)?{_WH}\b|" + _COMPARISON.pattern
                        + "|" + _SPAN.pattern)
 
@@ -469,8 +470,7 @@ def is_comparison(question: str) -> bool:
 
 
 _OR = re.compile(r"\s(?:or|o|u)\s+(?!(?:not|no|so|more|less|mas|menos)\b)", re.I)
-_THAN = re.compile(r"\b(?:more|less|fewer|longer|shorter|higher|lower|larger|bigger|greater|older|newer|earlier|later|"
-                   r"mas|menos|mayor|menor)\b.*?\s(than|que)\s", re.I)
+_THAN = re.compile(rf"\b(?:{_COMPARATIVE})\b.*?\s(than|que)\s", re.I)
 
 
 _BETWEEN = re.compile(r"\b(?:between|entre)\s+(?:que\s+)?(.+?)\s+(?:and|y|e)\s+(?:when\s+|cuando\s+|que\s+)?(.+)|"
@@ -487,8 +487,9 @@ def question_sides(question: str) -> tuple[str, str] | None:
     before it (the frame: "which is older,"); None when the question is neither or a side
     names nothing."""
     text = question.strip().rstrip("?!. ")
-    if _SPAN.search(fold(text)):
-        m = _BETWEEN.search(text[_SPAN.search(fold(text)).start():])
+    span = _SPAN.search(fold(text))
+    if span:
+        m = _BETWEEN.search(text[span.start():])
         sides = tuple(g.strip(" ¿¡,") for g in m.groups() if g) if m else ()
         return sides if len(sides) == 2 and all(map(tokenize, sides)) else None
     if not is_comparison(question):

@@ -358,11 +358,12 @@ class Assistant:
             # "is there an android app for it?": every word of its own is unseen, its topic is earlier
             missing = self.weights.missing_word * len(unseen) * sum(qw.values()) / len(qw)
         wanted = expected_type(question)
+        asked_before = expected_type(earlier[0]) if earlier else None
         if wanted is None and earlier and continues_question(question):
-            wanted = expected_type(earlier[0])  # "And for those who make it?" after "What's the penalty…?"
+            wanted = asked_before  # "And for those who make it?" after "What's the penalty…?"
         earlier_terms = frozenset(v for e in earlier for g in query_terms(e, detect_language(e)) for v in g)
         said, own = frozenset(), ()
-        if previous and wanted and wanted == expected_type(earlier[0]):
+        if previous and wanted and wanted == asked_before:
             said = figures(previous)
             own = tuple(g for g in groups if earlier_terms.isdisjoint(g))
         return Question(question, lang, " ".join([question, *earlier]), qw, missing, wanted,
@@ -415,6 +416,11 @@ class Assistant:
                        and all(self.sent_terms[r].isdisjoint(g) for g in q.own) for r in rows]
         return rows, owners, F
 
+    def _candidate(self, rank: int, hit: Hit, row: int, score: float = 0.0) -> Candidate:
+        """Sentence ``row`` of the passage ranked ``rank``, as selection sees it."""
+        return Candidate(rank, hit.chunk, row - int(self.index.sent_first[hit.position]), score, self.sent_terms[row],
+                         row, self.chunk_terms[hit.position])
+
     def _sides(self, q: "Question", mode: str, doc: str | None) -> list[tuple["Question", Hit, Candidate]]:
         """Each side of a comparison answered as a question of its own that asks for what the
         whole question asks ("Which gets more prison time: showing porn to a child, or pushing
@@ -437,8 +443,7 @@ class Assistant:
             j = max((i for i, (_, h) in enumerate(owners) if h.position == best),
                     key=lambda i: (F[i, FEATURES.index("answer_type")] > 0, scores[i]))
             rank, h = owners[j]
-            out.append((sq, h, Candidate(rank, h.chunk, rows[j] - int(self.index.sent_first[h.position]), 0.0,
-                                         self.sent_terms[rows[j]], rows[j], self.chunk_terms[h.position])))
+            out.append((sq, h, self._candidate(rank, h, rows[j])))
         return out if out[0][1].position != out[1][1].position else []
 
     def _compose(self, question: str, earlier: list[str], query: str, lang: str, hits, mode: str,
@@ -453,8 +458,7 @@ class Assistant:
             if not rows:
                 return self._declined(question, lang, mode, query, 0.0)
             scores = sentence_scores(F, self.weights, lang)
-            cands = [Candidate(rank, h.chunk, r - int(self.index.sent_first[h.position]), float(scores[j]),
-                               self.sent_terms[r], r, self.chunk_terms[h.position])
+            cands = [self._candidate(rank, h, r, float(scores[j]))
                      for j, (r, (rank, h)) in enumerate(zip(rows, owners))]
             picked = select_sentences(cands, q.weights, two_part=is_two_part(question),
                                       comparison=is_comparison(question),
