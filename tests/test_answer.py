@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from qa.answer import (FEATURES, Candidate, Weights, asks_about_now, build_answer_text, counted_terms, counts, expand,
+from qa.answer import (FEATURES, Candidate, Weights, asks_about_now, asks_name, build_answer_text, counted_terms, counts, expand,
                        expected_type, figures, is_dated, is_two_part, lexical_coverage, question_sides, rescale,
                        role_asked, select_sentences, sentence_scores, sentence_types, span_note, statistic_misses,
-                       type_match)
+                       type_match, typed_first)
 from qa.corpus import Chunk, Sentence
 from qa.text import query_terms
 
@@ -102,6 +102,13 @@ def test_sentence_scores_are_linear_in_the_features_per_language():
     ("cuantos años pasaron desde que el MIT lanzo One Laptop per Child hasta lo de Sonora?", "date"),
     ("How many years in prison?", "penalty"),
     ("if I see illegal stuff online involving kids, who do I report it to in Mexico?", "report"),
+    # only the asking sentence counts, not the one setting the scene
+    ("The group that runs Mexico's site for reporting illegal stuff online also started a program. What was it?", None),
+    ("I found pictures of kids online. Where can I report them?", "report"),
+    ("What is the penalty under Art. 200?", "penalty"),
+    ("Who studied the digital gap among low-income people?", "author"),
+    ("y al que viaja y hace el acto con el niño cuanto le dan", "penalty"),
+    ("cual es el numero de whatsapp de la ASI para denunciar", "contact"),
 ])
 def test_expected_answer_type(question, kind):
     assert expected_type(question) == kind
@@ -295,6 +302,33 @@ def test_expand_adds_the_entry_heading_and_follows_fragments():
     org = chunk("organization", "INTERPOL", ("INTERPOL", "INTERPOL is the largest.", "Its mission is to help."))
     assert expand(org, {2}, {"interpol"}, {"interpol"}) == [2]  # the question names it already
     assert expand(org, {2}, {"mission"}, {"interpol"}) == [0, 2]
+    # a comparison says whose figure is whose, though the question names both
+    assert expand(org, {2}, {"interpol"}, {"interpol"}, compared=True) == [0, 2]
+
+
+def test_a_question_asking_a_name_quotes_the_sentence_that_gives_it():
+    entry = chunk("timeline", "", ("2011 - The government introduced Cinetransformers.",
+                                   "It consists of a mobile cinema service that brings digital literacy to remote areas.",
+                                   "The project receive the support of Microsoft."))
+    assert asks_name("What was the traveling movie-theater project called?")
+    assert asks_name("¿Cómo se llama el cine móvil?")
+    assert not asks_name("What does the mobile cinema bring to remote areas?")
+    assert expand(entry, {1}, set(), set(), name=True) == [0, 1]
+    assert expand(entry, {1}, set(), set()) == [1]
+
+
+def test_typed_first_puts_the_sentence_giving_the_kind_asked_first_within_its_passage():
+    passages = [7, 7, 7, 9]
+    typed = np.array([False, True, False, False])
+    scores = np.array([0.70, 0.58, 0.40, 0.64])
+    out = typed_first(passages, typed, scores, 0.9)
+    # passage 7: its typed sentence gains up to the passage's best, the others keep 0.9
+    assert np.allclose(out, [0.63, 0.58 / 0.9, 0.36, 0.64])
+    assert int(np.argmax(out)) == 1
+    # a passage whose best sentence gives it already, or that has none, is left alone
+    assert np.allclose(typed_first(passages, np.array([True, False, False, False]), scores, 0.9), scores)
+    # a rarely given kind: every sentence that lacks it keeps the share, in any passage
+    assert np.allclose(typed_first(passages, typed, scores, 0.9, anywhere=True), [0.63, 0.58, 0.36, 0.576])
 
 
 def test_answer_text_cites_each_passage_once_with_its_span():
@@ -358,6 +392,13 @@ def test_comparisons(question, comparison):
     ("Which is punished more harshly in Mexico: making sexual material with kids, or just having it?", None),
     ("How many Facebook users and how many mobile subscribers does Mexico have?", None),
     ("How many years in prison for rape under Article 265?", None),
+    # the pair named before the question; a span "after A did B"
+    ("Of the two Latin American education networks RELPE and RIATE, which one covers more countries?",
+     ("Latin American education networks RELPE", "RIATE")),
+    ("¿Entre la RELPE y la RIATE, cuál junta más países?", ("la RELPE", "la RIATE")),
+    ("How many years after MIT started One Laptop per Child did Sonora get its XO laptops?",
+     ("MIT started One Laptop per Child", "Sonora get its XO laptops")),
+    ("Who founded RIATE and which countries joined?", None),
 ])
 def test_the_sides_of_a_comparison_or_a_span(question, sides):
     assert question_sides(question) == sides

@@ -110,7 +110,9 @@ def test_a_which_companies_question_quotes_the_list(real_assistant, question):
 @pytest.mark.parametrize("question", ["Where do I report illegal content?",
                                       "where do i report illegal content i found online?",
                                       "If I come across something illegal online involving kids, where in Mexico can I "
-                                      "report it?"])
+                                      "report it?",
+                                      # the question's words are the content's: the search ranks the node low
+                                      "If I find sexual images of kids online, where in Mexico can I report it?"])
 def test_the_reporting_node_answers_where_to_report(real_assistant, question):
     # BM25 alone ranks the Internet Security Alliance entry first; the dense signals do not
     a = real_assistant.ask(question)
@@ -219,6 +221,17 @@ def test_everyday_wording_of_what_the_profile_gives(real_assistant, question, fa
      "twelve to sixteen years"),
     ("cuantos usuarios de facebook hay en mexico?", "Según el perfil: Facebook Users: 60,000,000 [1]",
      "y de celulares?", "104,100,000"),
+    # "it" is the subject asked about before: another entry's founding date does not answer it
+    ("What is RedNATIC?", "The Network for the Rights of Children and Adolescents to the Safe and Responsible Use of "
+     "New ICTs - RedNATIC", "When was it founded?", None),
+    # the sentence of the earlier entry that gives what is asked for (a place), not its name line
+    ("que fue la consulta regional de norteamerica sobre explotacion sexual infantil?",
+     "Una reunión de representantes de Estados Unidos, Canadá y México en diciembre de 2001.", "y donde se hizo",
+     "University of Pennsylvania"),
+    # a public servant loses their job (Article 259bis), said in everyday words
+    ("What does the law say about a boss who keeps sexually harassing someone under them?",
+     "Article 259bis punishes repeated sexual harassment by someone in authority with a fine of forty days' minimum "
+     "salary.", "And if that person works for the government?", "lose their job"),
     # what the previous answer named: "it" is Clic Seguro, which the question before did not name
     ("Is there an official site about internet safety for children?",
      "Clic Seguro (Click Security): launched by the Secretariat of Public Education provides online safety "
@@ -314,6 +327,9 @@ def test_modes_each_answer(real_assistant):
      ("Article 201", "seven to twelve years"), ("Article 204", "eight and fifteen years")),
     ("which is older, RELPE or the interactive generations forum?",
      ("RELPE", "Formed in 2004"), ("", "founded in 2008")),
+    # the pair named first; each figure quoted with the name of its network
+    ("Of the two Latin American education networks RELPE and RIATE, which one covers more countries?",
+     ("RELPE", "sixteen Latin American countries"), ("RIATE", "21 countries")),
 ])
 def test_each_side_of_a_comparison_is_answered(real_assistant, question, first, second):
     a = real_assistant.ask(question)
@@ -327,6 +343,8 @@ def test_each_side_of_a_comparison_is_answered(real_assistant, question, first, 
      "That is 7 years (2005 to 2012), counted from the years quoted."),
     ("cuantos años pasaron desde que el MIT lanzo One Laptop per Child hasta que sonora recibio sus laptops XO?",
      "Son 7 años (de 2005 a 2012), contados a partir de los años citados."),
+    ("How many years after MIT started One Laptop per Child did Sonora get its XO laptops?",
+     "That is 7 years (2005 to 2012), counted from the years quoted."),
 ])
 def test_a_span_quotes_both_dates_and_counts_the_years(real_assistant, question, years):
     a = real_assistant.ask(question)
@@ -334,3 +352,25 @@ def test_a_span_quotes_both_dates_and_counts_the_years(real_assistant, question,
     assert any(t.startswith("2005 - The Massachusetts Institute of Technology") for t in cited), cited
     assert any("The State of Sonora received 5,000 XO laptops in 2012" in t for t in cited), cited
     assert a.text.endswith(years), a.text
+
+
+@pytest.mark.parametrize("question", [
+    "What were those traveling movie-theater trucks the government used to teach computer skills in remote towns called?",
+    "what's the name of the movie-theater-on-wheels project that teaches computer skills in far away towns?",
+])
+def test_a_project_described_in_everyday_words_is_named(real_assistant, question):
+    # the best sentence ("It consists of a mobile cinema service…") is quoted with the one naming it
+    a = real_assistant.ask(question)
+    assert a.answered and "Cinetransformers" in a.text, a.text
+
+
+@pytest.mark.parametrize("question,article,fact", [
+    ("What jail time could someone get just for having sexual pictures of kids saved on their phone?",
+     "Article 202", "one to five years"),
+    ("If someone makes sexual videos of children, how long can they be locked up?", "Article 202",
+     "seven and twelve years"),
+    ("que le pasa a alguien que le pasa pornografia a un niño", "Article 200", "six months"),
+])
+def test_an_offense_in_a_parents_words_gets_its_term(real_assistant, question, article, fact):
+    a = real_assistant.ask(question)
+    assert a.answered and a.citations[0].text.startswith(article) and fact in a.text, a.text

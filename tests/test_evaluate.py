@@ -18,6 +18,12 @@ def test_alias_match_ignores_case_accents_and_thousands_separators():
     assert not contains_alias("fifteen years", ["eighteen"])
 
 
+def test_alias_match_ignores_the_quote_style():
+    assert contains_alias("Safer Internet day doesn’t have a formal SID Committee", ["doesn't have"])
+    assert contains_alias("the project “Plaza del conocimiento”", ['"Plaza del conocimiento"'])
+    assert not contains_alias("Safer Internet day doesn’t have a formal SID Committee", ["does have"])
+
+
 def test_coverage_needs_half_the_evidence():
     occ = [(100, 140)]
     assert covers((0, 120), occ)  # holds 20 of 40

@@ -60,6 +60,16 @@ def test_a_spanish_infinitive_with_a_pronoun_is_translated_as_the_infinitive():
     assert "distribut" in dict.fromkeys(v for g in query_terms("mostrarle pornografia", "es") for v in g)
 
 
+def test_what_happens_frames_a_spanish_penalty_question_and_is_no_topic():
+    terms = query_terms("que le pasa a alguien que le pasa pornografia a un niño", "es")
+    assert [g[0] for g in terms] == ["alguien", "pasa", "pornografia", "nino"]  # the offense's "pasa" stays
+    assert [g[0] for g in query_terms("¿Qué le pasa al que graba a un niño?", "es")] == ["graba", "nino"]
+
+
+def test_a_stop_word_with_a_paraphrase_is_kept():
+    assert "creat" in {v for g in query_terms("If someone makes sexual videos of children", "en") for v in g}
+
+
 def test_initials_of_capitalized_names():
     found = acronyms_of("The Massachusetts Institute of Technology Media Lab started it.")
     assert {"mit", "miot"} <= found and "the" not in found
@@ -71,7 +81,8 @@ def test_initials_of_capitalized_names():
     ("prostituye", "prostitution procuring prostitute"),  # prostituir
     ("grabado", "recording creating production"),  # grabar
     ("mostrarle", "show distributes offers"),  # mostrar, with a pronoun
-    ("pasa", ""),  # pasar: not in the glossary
+    ("pasa", "offers distributes gives"),  # pasar: "le pasa pornografía a un niño"
+    ("vuelve", ""),  # volver: not in the glossary
     ("de", ""),
 ])
 def test_a_conjugated_spanish_verb_finds_its_infinitive_in_the_glossary(word, entry):

@@ -108,7 +108,8 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
                 r"e-?mail address|telefono|llamar|a que numero|a que correo|(cual|que) (es )?(su |el )?correo|"
                 # "an emergency number to report grooming", "¿hay un número para denunciar…?"
                 r"(emergency|helpline|hotline|toll-free) (phone )?number|number (to|for) (call|report|dial)|"
-                r"numero (de (emergencia|ayuda|denuncia)|telefonico|gratuito|para (llamar|denunciar|reportar))|"
+                r"numero (de (emergencia|ayuda|denuncia|whatsapp|telefono|celular)|telefonico|gratuito|para (llamar|denunciar|reportar))|"
+                r"whatsapp|"
                 r"(cual|cuales) (es|son) (su|sus|el|la|los) (pagina|sitio|correo|direccion)|"
                 r"(pagina|sitio) (web|de internet) de|correo electronico de)", re.I),
      re.compile(r"\+?\d[\d\s().-]{6,}\d|https?://|www\.|\.(?:org|com|gob|mx|net)\b|@\w", re.I)),
@@ -126,6 +127,9 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
                 re.I)),
     ("author",
      re.compile(r"\b(who (wrote|writes|authored|published|produced|prepared|put out|released|issued)|which \w+ (wrote|published|produced|prepared|put out|released|issued)|by whom|(co-?)?author(s|ed)?\b|written by|quien(es)? (escribio|escribieron|publico|publicaron|elaboro)|autor(a|es|as)?\b|"
+                # "who studied the digital gap…?", "¿quién investigó…?"
+                r"who (studied|researched|investigated|examined|analy[sz]ed|surveyed|looked (at|into))\b|"
+                r"quien(es)? (estudio|estudiaron|investigo|investigaron|analizo|analizaron)\b|"
                 # "who did the 2013 study", "¿quién hizo el estudio…?"
                 r"who (did|does|conducted|carried out|made|ran|undertook) (\S+ ){0,3}(study|studies|research|report|survey|paper|analysis)|"
                 r"quien(es)? (hizo|hicieron|realizo|realizaron|llevo a cabo|llevaron a cabo) (\S+ ){0,3}(estudio|investigacion|informe|reporte|encuesta|documento|analisis)|"
@@ -146,6 +150,7 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
      re.compile(r"\b(penalt|punish(ment|ments|ed|able)\b|sentence|jail|prison|fined\b|how long|years? (in|of)|penas?\b|"
                 r"castig(o|os|ado|ada|ados|adas)\b|carcel|prision|sancion|condena|"
                 r"cuantos an(y)?os (de (carcel|prision|condena|pena)|dan|le dan|te dan|me dan|de castigo)|"
+                r"cuanto (tiempo )?(le|les|te|me) (dan|toca|tocan)\b|"
                 # "what happens to someone who…", "¿qué le pasa al que…?": what the law does to an offender
                 r"what (can |could |will |would )?happens? (to|if) (someone|somebody|anyone|anybody|a person|people|those|"
                 r"the person|an adult|adults|a man|a teacher|whoever)|"
@@ -224,7 +229,15 @@ _SPAN = re.compile(r"\b(how many years (passed|went by|were there|are there|betw
                    r"desde))", re.I)
 
 
+# the sentences of a question that ask, after any that only set the scene
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[¿¡\"“A-ZÁÉÍÓÚÑ])")
+
+
 def expected_type(question: str) -> str | None:
+    """The kind of answer asked for. Only the asking sentences count: "The group that runs
+    Mexico's site for reporting illegal stuff also started a program. What was it?" asks
+    for a program, not a place to report."""
+    question = " ".join(s for s in _SENTENCE_END.split(question) if s.rstrip().endswith("?")) or question
     q = fold(question.replace("ñ", "ny").replace("Ñ", "NY"))  # "Peña Nieto" asks for no "pena"
     if _SPAN.search(q):
         return "date"
@@ -410,6 +423,9 @@ class Weights:
     exact_lead_ratio: float = 1.5  # a passage BM25 scores this many times above the next gets the top ``prior``
     unknown_penalty: float = 0.5  # multiplies the confidence per name the answer cannot be about
     type_miss_penalty: float = 0.4  # multiplies it when the answer lacks the kind of answer asked for
+    # the share of its score a sentence keeps when it lacks the kind of answer asked for and
+    # another sentence gives it (see ``typed_first``)
+    typed_share: float = 0.9
     # IDF mass, as a share of the question's mean term IDF, that each English content word
     # absent from the corpus adds to the question ("budget", "director"): what the profile
     # has no word for, it rarely answers
@@ -459,7 +475,10 @@ class Candidate:
 _WH = r"(what|which|who|when|where|how|why|que|cual|cuales|cuanto|cuanta|cuantos|cuantas|donde|cuando|quien|quienes|por que)"
 _COMPARATIVE = (r"more|less|fewer|longer|shorter|higher|lower|larger|bigger|greater|older|newer|earlier|later|"
                 r"mas|menos|mayor|menor")
-_COMPARISON = re.compile(rf"\b({_COMPARATIVE}|antes)\b.+\b(than|or|que|o)\b")
+# "which … more …, A or B?", "more … than …", and the pair named first: "RELPE and RIATE:
+# which one covers more countries?"
+_COMPARISON = re.compile(rf"\b({_COMPARATIVE}|antes)\b.+\b(than|or|que|o)\b|"
+                         rf"\b(and|y|e)\b[^,:]+[,:]\s*(which|who|cual|quien)\b.*\b({_COMPARATIVE})\b")
 _TWO_PART = re.compile(rf"\b(and|y|e)\s+(in\s+|en\s+|a\s+)?{_WH}\b|,\s*(and\s+|y\s+)?{_WH}\b|" + _COMPARISON.pattern
                        + "|" + _SPAN.pattern)
 
@@ -474,8 +493,15 @@ _THAN = re.compile(rf"\b(?:{_COMPARATIVE})\b.*?\s(than|que)\s", re.I)
 
 
 _BETWEEN = re.compile(r"\b(?:between|entre)\s+(?:que\s+)?(.+?)\s+(?:and|y|e)\s+(?:when\s+|cuando\s+|que\s+)?(.+)|"
+                      # "how many years after MIT started its project did Sonora get laptops?"
+                      r"\b(?:after|before)\s+(.+?)\s+(?:did|was|were|had|does|do)\s+(.+)|"
                       r"\b(?:from|since|desde)\s+(?:que\s+|when\s+)?(.+?)\s+(?:to|until|till|hasta|a)\s+(?:que\s+|when\s+)?(.+)",
                       re.I)
+
+
+# the pair a comparison names before asking: "Of the two networks, RELPE and RIATE, which…"
+_PAIR = re.compile(r"(?:^\W*|[,:]\s*)(?:(?:of|between|entre|de)\s+(?:the two|both|los dos|las dos|ambos|ambas)?\s*)?"
+                   r"([^,:]+?)\s+(?:and|y|e)\s+([^,:]+?)\s*[,:]\s*(?:which|who|cual|quien)\b", re.I)
 
 
 def question_sides(question: str) -> tuple[str, str] | None:
@@ -496,10 +522,13 @@ def question_sides(question: str) -> tuple[str, str] | None:
         return None
     ors = list(_OR.finditer(text))
     than = _THAN.search(fold(text))
+    pair = _PAIR.search(fold(text))
     if ors:
         split, rest = ors[-1].start(), ors[-1].end()
     elif than:
         split, rest = than.start(1) - 1, than.end()
+    elif pair:
+        return text[pair.start(1):pair.end(1)], text[pair.start(2):pair.end(2)]
     else:
         return None
     head = text[:split].rstrip(" ,")
@@ -591,9 +620,17 @@ _SHORT = 45  # a sentence this short ("Rape.", an article label) needs the next 
 _DEFINITION = re.compile(r"^\W*(what|who)\s+(exactly\s+|really\s+)?(is|are|was|were)\b|^\W*what's\b|"
                          r"^\W*(que|quien|quienes)\s+(es|son|era|fue)\b", re.I)
 _CONTINUES = re.compile(r"^(It|Its|This|These|They|Their|The (program|project|strategy|platform|initiative|organization)) ")
+# "what was the traveling movie-theater project called?": the answer must hold the name,
+# which a sentence going on about it ("It consists of a mobile cinema…") leaves to the one before
+_NAME_ASKED = re.compile(r"\b(called|(its|the|their|a) names?\b|named|se llama\w*|llamad[oa]s?|nombre)", re.I)
 # a sentence that only finishes the one before it: "unless violence was used… In that case,
 # the sentence is increased by up to half."
 _FINISHES = re.compile(r"^(In (that|this|such) cases?|If so|Otherwise)\b")
+
+
+def asks_name(question: str) -> bool:
+    """'What's the name of the movie-theater-on-wheels project?', '¿cómo se llama…?'"""
+    return bool(_NAME_ASKED.search(fold(question)))
 
 
 def asks_definition(question: str) -> bool:
@@ -602,12 +639,15 @@ def asks_definition(question: str) -> bool:
 
 
 def expand(chunk: Chunk, indices: set[int], question_terms: set[str], title_terms: set[str],
-           definition: bool = False, author: bool = False) -> list[int]:
+           definition: bool = False, author: bool = False, name: bool = False,
+           compared: bool = False) -> list[int]:
     """Sentences to quote from one chunk: the picked ones, the next one after a fragment
     or a heading, for a definition question the next one when it goes on about the same
-    thing ("It consists of…"), and the entry's heading lines: an article's label, a
+    thing ("It consists of…"), for a question asking a name the one before such a sentence
+    (which names what "It" is), and the entry's heading lines: an article's label, a
     research entry's title (and its authors when asked for, or when they are short), an
-    organization's name unless the question already names it."""
+    organization's name unless the question already names it (and is no comparison, whose
+    answer must say which figure is whose: "Which covers more countries, RELPE or RIATE?")."""
     out = set(indices)
     for i in list(indices):
         if (len(chunk.sentences[i].text) < _SHORT or is_heading(chunk, i)) and i + 1 < len(chunk.sentences) \
@@ -617,6 +657,8 @@ def expand(chunk: Chunk, indices: set[int], question_terms: set[str], title_term
             out.add(i + 1)
         if i + 1 < len(chunk.sentences) and _FINISHES.match(chunk.sentences[i + 1].text):
             out.add(i + 1)
+        if name and i > 0 and _CONTINUES.match(chunk.sentences[i].text):
+            out.add(i - 1)
     if chunk.kind == "research":
         out.add(0)
         if len(chunk.sentences) > 1 and (author or len(chunk.sentences[1].text) <= 40):
@@ -625,7 +667,7 @@ def expand(chunk: Chunk, indices: set[int], question_terms: set[str], title_term
         out.add(0)
     elif chunk.kind == "organization" and chunk.title:
         named = title_terms and len(title_terms & question_terms) / len(title_terms) >= 0.5
-        if not named:
+        if compared or not named:
             out.add(0)
     return sorted(out)
 
@@ -690,6 +732,34 @@ def confidence_from(coverage: float, dense_match: float | None, off_topic: int, 
     what was asked about): the near misses the profile cannot answer are mostly of that kind."""
     base = coverage if dense_match is None else 0.5 * coverage + 0.5 * dense_match
     return base * (weights.unknown_penalty ** off_topic) * (weights.type_miss_penalty if type_missed else 1.0)
+
+
+def typed_first(passages: list[int], typed: np.ndarray, scores: np.ndarray, share: float,
+                anywhere: bool = False) -> np.ndarray:
+    """Sentence scores that put a sentence giving the kind of answer asked for (``typed``)
+    first. In a passage whose best sentence lacks it while another gives it ("y dónde se
+    hizo?" after the consultation: the sentence saying where, not the one naming it), the
+    sentences that lack it keep ``share`` of their score and the best one that gives it
+    gains as much, up to the passage's best: the passage keeps its standing against the
+    others. ``anywhere`` (a rarely given kind: "where can I report it?"): every sentence
+    that lacks it keeps ``share``, whatever its passage."""
+    if anywhere:
+        return np.where(typed, scores, scores * share)
+    best: dict[int, int] = {}  # passage -> its best sentence, and its best typed one
+    best_typed: dict[int, int] = {}
+    for j, p in enumerate(passages):
+        if p not in best or scores[j] > scores[best[p]]:
+            best[p] = j
+        if typed[j] and (p not in best_typed or scores[j] > scores[best_typed[p]]):
+            best_typed[p] = j
+    out = scores.astype(float)
+    for j, p in enumerate(passages):
+        if p in best_typed and not typed[best[p]]:
+            if j == best_typed[p]:
+                out[j] = min(scores[best[p]], scores[j] / share)
+            elif not typed[j]:
+                out[j] = scores[j] * share
+    return out
 
 
 def idf_weights(groups: list[tuple[str, ...]], idf: dict[str, float]) -> QueryWeights:

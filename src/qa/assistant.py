@@ -14,11 +14,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .answer import (FEATURES, FRAMING, Answer, Candidate, QueryWeights, Weights, asks_about_now, asks_definition,
+from .answer import (FEATURES, FRAMING, Answer, Candidate, QueryWeights, Weights, asks_about_now, asks_definition, asks_name,
                      build_answer_text, confidence_from, counted_terms, counts, expand, expected_type, figures,
                      idf_weights, is_comparison, is_dated, is_heading, is_two_part, lexical_coverage, names_entry,
                      order_groups, prior_of_rank, question_sides, rescale, role_asked, select_sentences,
-                     sentence_scores, sentence_types, span_note, statistic_misses, title_keys, type_match)
+                     sentence_scores, sentence_types, span_note, statistic_misses, title_keys, type_match,
+                     typed_first)
 from .config import Settings
 from .dialog import continues_question, earlier_questions, previous_answer
 from .errors import InputError
@@ -31,6 +32,9 @@ from .text import (STOPWORDS, Speller, acronyms_of, fold, glossary_entry, query_
                    tokenize)
 
 CANDIDATE_PASSAGES = 6  # sentences are picked from this many top passages
+# an answer type this few sentences give ("where can I report it?": the reporting node)
+# brings their passages into the candidates, wherever the search ranked them
+FEW_TYPED = 6
 PREVIOUS_CHARS = 300  # of the previous answer, searched with a follow-up
 MAX_HISTORY_TURNS = 12  # the chat sends its last 6 exchanges; follow-ups look back 2 questions
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
@@ -43,7 +47,7 @@ _PERSONS = frozenset(tokenize("kids kid children child students student pupils y
 # offenses a parent may ask the law about, in English and Spanish (folded): an article that
 # names none of the question's offense words does not answer "the penalty for cyberbullying"
 _OFFENSES = frozenset("""cyberbullying cyberbully cyberbullied ciberbullying ciberacoso bullying bully bullied
-    sexting sextortion sextorsion grooming stalking stalker acecho hacking hacker hackear phishing fraud fraude
+    sexting sextortion sextorsion grooming groom grooms groomed stalking stalker acecho hacking hacker hackear phishing fraud fraude
     extortion extorsion kidnapping secuestro secuestrar trafficking defamation difamacion piracy pirateria
     drugs drogas doxxing""".split())
 # a capitalized word, not an acronym; a proper name unless it is an adjective of a place
@@ -52,6 +56,9 @@ _CAPITALIZED = re.compile(r"[A-ZÁÉÍÓÚÑ][a-záéíóúñü]{2,}")
 _ADJECTIVE = re.compile(r"(an|ese|ish|ans)$")
 # a law named in lower case, as people type it: "la ley olimpia"
 _LAW_NAME = re.compile(r"\bley\s+([a-záéíóúñü]{3,})\b")
+# a follow-up about the same subject: "When was it founded?" after "What is RedNATIC?"
+_BACK_REFERENCE = re.compile(r"\b(it|its|they|them|their|this|that|these|those|he|she|his|her|lo|le|les|su|sus|"
+                             r"eso|ello|el|ella|ellos|ellas)\b")
 
 
 def _name_runs(question: str) -> list[list[tuple[int, str]]]:
@@ -174,6 +181,12 @@ class Assistant:
         self.chunk_words = [frozenset(raw_tokens(" ".join([c.text, c.title, c.context]))) for c in self.index.chunks]
         self.sent_types = [sentence_types(c, i) for c in self.index.chunks for i in range(len(c.sentences))]
         self.sent_figures = [figures(c.sentences[i].text) for c in self.index.chunks for i in range(len(c.sentences))]
+        rows_by_type: dict[str, list[int]] = {}
+        for p in range(len(self.index.chunks)):
+            for r in self.index.sentence_rows(p):
+                for t in self.sent_types[r]:
+                    rows_by_type.setdefault(t, []).append(p)
+        self.few_typed = {t: tuple(dict.fromkeys(ps)) for t, ps in rows_by_type.items() if len(ps) <= FEW_TYPED}
         self.sent_heading = np.array([is_heading(c, i) for c in self.index.chunks for i in range(len(c.sentences))])
         words = [t for d in self.index.docs.values() for t in raw_tokens(d.text)]
         self.vocabulary = frozenset(words)
@@ -307,6 +320,18 @@ class Assistant:
                 count += 1  # absent
         return count
 
+    def _left_subject(self, q: "Question", picked, earlier: list[str]) -> bool:
+        """Whether a follow-up that points back at the earlier subject ("When was it
+        founded?" after "What is RedNATIC?") is answered from passages that name none of
+        the names and years the earlier question asked about, while it names none itself."""
+        if not earlier or q.salient or not _BACK_REFERENCE.search(fold(q.text)):
+            return False
+        countries = {t for _, typed in countries_in(earlier[0]) for t in typed.split()}
+        names = {t for t in self._salient(earlier[0], detect_language(earlier[0]))
+                 if t in self.vocabulary and t not in countries}
+        held = set(raw_tokens(" ".join(" ".join([c.chunk.text, c.chunk.title, c.chunk.context]) for c in picked)))
+        return bool(names) and names.isdisjoint(held)
+
     def _anchors(self, question: str, salient: list[str]) -> frozenset[str]:
         """The years and proper names a question names that the corpus has: an answer's
         passage must name them too ("the 2014 pilot" is not the entry of 2005)."""
@@ -373,13 +398,26 @@ class Assistant:
                         tuple(g for w in raw_tokens(question) if w in _OFFENSES for g in query_terms(w, lang)),
                         frozenset(t for e in earlier for t in raw_tokens(e)), earlier_terms, said, own)
 
-    def features(self, q: "Question", hits, mode: str):
-        """Candidate sentences of the top passages and their feature matrix (see ``Weights``)."""
+    def _with_typed(self, q: "Question", hits: list[Hit], doc: str | None) -> tuple[list[Hit], int]:
+        """``hits`` with the passages that give a rarely given answer type (``FEW_TYPED``)
+        moved in right after the top ``CANDIDATE_PASSAGES``, and how many passages are
+        candidates now. The search may rank the reporting node low for "if I find sexual
+        images of kids online, where can I report it?", whose words are the content's."""
+        top = hits[:CANDIDATE_PASSAGES]
+        seen = {h.position for h in top}
+        typed = [next((h for h in hits if h.position == p), None) or Hit(self.index.chunks[p], 0.0, p)
+                 for p in self.few_typed.get(q.wanted, ())
+                 if p not in seen and (doc is None or self.index.chunks[p].doc == doc)]
+        rest = [h for h in hits[CANDIDATE_PASSAGES:] if h.position not in {t.position for t in typed}]
+        return top + typed + rest, len(top) + len(typed)
+
+    def features(self, q: "Question", hits, mode: str, candidates: int = CANDIDATE_PASSAGES):
+        """Candidate sentences of the top ``candidates`` passages and their feature matrix (see ``Weights``)."""
         signals = [s for s in self.settings.signals(mode) if s != "bm25" and s in self.index.sent_vectors]
         if q.lang == "es" and "e5" in signals:
             signals = ["e5"]  # an English-only encoder scores Spanish questions as noise
         rows, owners = [], []
-        for rank, h in enumerate(hits[:CANDIDATE_PASSAGES]):
+        for rank, h in enumerate(hits[:candidates]):
             for r in self.index.sentence_rows(h.position):
                 rows.append(r)
                 owners.append((rank, h))
@@ -454,10 +492,14 @@ class Assistant:
             picked = [c for _, _, c in sides]
             supports = [(sq, h, sq.query) for sq, h, _ in sides]
         else:
-            rows, owners, F = self.features(q, hits, mode)
+            hits, candidates = self._with_typed(q, hits, doc)
+            rows, owners, F = self.features(q, hits, mode, candidates)
             if not rows:
                 return self._declined(question, lang, mode, query, 0.0)
             scores = sentence_scores(F, self.weights, lang)
+            if q.wanted:
+                scores = typed_first([h.position for _, h in owners], F[:, FEATURES.index("answer_type")] > 0, scores,
+                                     self.weights.typed_share, anywhere=q.wanted in self.few_typed)
             cands = [self._candidate(rank, h, r, float(scores[j]))
                      for j, (r, (rank, h)) in enumerate(zip(rows, owners))]
             picked = select_sentences(cands, q.weights, two_part=is_two_part(question),
@@ -465,6 +507,8 @@ class Assistant:
                                       anchors=frozenset(tokenize(" ".join(q.anchors))))
             supports = [(q, hits[picked[0].hit_rank], query)]
         off_topic, type_missed = self._off_topic(q, picked), not self._gives_what_was_asked(q, picked)
+        if self._left_subject(q, picked, earlier):
+            off_topic += 1
         confidence = min(confidence_from(lexical_coverage(sq.weights, self.chunk_terms[h.position]),
                                          self._dense_match(h, sq_query, mode, lang), off_topic, type_missed,
                                          self.weights)
@@ -472,7 +516,9 @@ class Assistant:
         if confidence < threshold:
             return self._declined(question, lang, mode, query, confidence)
         definition = asks_definition(question)
-        groups = [(chunk, expand(chunk, idx, q.terms, set(tokenize(chunk.title)), definition, q.wanted == "author"))
+        named, compared = asks_name(question), bool(sides) or is_comparison(question)
+        groups = [(chunk, expand(chunk, idx, q.terms, set(tokenize(chunk.title)), definition, q.wanted == "author",
+                                  named, compared))
                   for chunk, idx in order_groups(picked)]
         text, citations, marks = build_answer_text(groups, lang)
         note = span_note(question, [c.text for c in citations], lang)

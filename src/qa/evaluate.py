@@ -39,10 +39,13 @@ KS = tuple(range(1, 11))
 # ------------------------------------------------------------------ matching (pure)
 
 def normalize_answer(text: str) -> str:
-    """Fold case and accents, drop thousands separators, unify dashes and spaces."""
+    """Fold case and accents, drop thousands separators, unify dashes, quotes and spaces
+    ("doesn't" matches the profile's "doesn’t")."""
     t = fold(text)
     t = re.sub(r"(?<=\d)[,.\u00a0\u202f](?=\d{3}\b)", "", t)
     t = re.sub(r"[\u2010-\u2015\-]", "-", t)
+    t = re.sub(r"[\u2018\u2019\u02bc`´]", "'", t)
+    t = re.sub(r"[\u201c\u201d«»]", '"', t)
     return re.sub(r"\s+", " ", t)
 
 

@@ -171,6 +171,9 @@ def _stem(token: str, lang: str) -> str:
 
 # "about how many…", "roughly 5,000": an approximation asked for, not a topic ("what is it about?")
 _APPROXIMATELY = re.compile(r"\b(about|around|roughly|approximately|nearly|almost)\s+(?=how\b|what\b|\d)", re.I)
+# "¿qué le pasa a alguien que le pasa pornografía…?": the frame asks for a penalty (see
+# ``answer.ANSWER_TYPES``); its verb is no topic, the offense's "pasa" (gives) is
+_WHAT_HAPPENS = re.compile(r"^\W*(?:y\s+)?qu[eé]\s+(?:le\s+|les\s+)?(?:pasa|pasar[ií]a|sucede)\b", re.I)
 
 
 def query_terms(text: str, lang: str = "en", stopwords: frozenset[str] = STOPWORDS) -> list[tuple[str, ...]]:
@@ -180,9 +183,9 @@ def query_terms(text: str, lang: str = "en", stopwords: frozenset[str] = STOPWOR
     ('cárcel' -> 'prison', 'imprisonment'); for English, its paraphrases ('kids' ->
     'children'). A word and its variants count as one term when scoring coverage."""
     out: list[tuple[str, ...]] = []
-    for token in raw_tokens(_APPROXIMATELY.sub("", text)):
-        table = GLOSSARY if lang == "es" else SYNONYMS
-        if token in stopwords and token not in table:
+    for token in raw_tokens(_WHAT_HAPPENS.sub("", _APPROXIMATELY.sub("", text))):
+        # a stop word with a paraphrase stays ("makes" -> make -> creating, production)
+        if token in stopwords and not (token in GLOSSARY if lang == "es" else synonyms_entry(token)):
             continue
         variants = [_stem(token, "en")]
         if lang == "es":
