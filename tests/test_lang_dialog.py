@@ -56,6 +56,9 @@ def test_chained_followups_reach_back_to_the_topic():
     ("And who funded it?", False),
     ("¿Y cuántos alumnos?", False),
     ("Who funded it?", False),  # no lead
+    ("y de donde sacan los ejemplos que usan en las clases", False),  # a question word after a preposition
+    ("And in which year?", False),
+    ("y para el que viaja y abusa", True),
 ])
 def test_a_followup_that_only_changes_the_subject(question, same):
     assert continues_question(question) is same

@@ -126,7 +126,7 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
      re.compile(r"\breporting (node|line|point)|\breport(ing)? line\b|allowing users to report|contact point for reporting",
                 re.I)),
     ("author",
-     re.compile(r"\b(who (wrote|writes|authored|published|produced|prepared|put out|released|issued)|which \w+ (wrote|published|produced|prepared|put out|released|issued)|by whom|(co-?)?author(s|ed)?\b|written by|quien(es)? (escribio|escribieron|publico|publicaron|elaboro)|autor(a|es|as)?\b|"
+     re.compile(r"\b(who (wrote|writes|authored|published|produced|prepared|put out|released|issued)|which \w+ (wrote|published|produced|prepared|put out|released|issued)|by whom|(co-?)?author(s|ed)?\b|written by|quien(es)? (lo |la |los |las )?(escribio|escribieron|publico|publicaron|elaboro|elaboraron)|autor(a|es|as)?\b|"
                 # "who studied the digital gap…?", "¿quién investigó…?"
                 r"who (studied|researched|investigated|examined|analy[sz]ed|surveyed|looked (at|into))\b|"
                 r"quien(es)? (estudio|estudiaron|investigo|investigaron|analizo|analizaron)\b|"

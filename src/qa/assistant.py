@@ -463,12 +463,13 @@ class Assistant:
         """Each side of a comparison answered as a question of its own that asks for what the
         whole question asks ("Which gets more prison time: showing porn to a child, or pushing
         a child into sexual acts?" -> Article 200's penalty and Article 201's): the side's
-        question, its best sentence and that sentence's passage. Nothing when the question is
-        no comparison or span, or both sides find the same passage."""
+        question, its best sentence and that sentence's passage. The sides are about two
+        entries: when both find the same passage best, the side that loses less by it takes
+        its next passage. Nothing when the question is no comparison or span."""
         sides = question_sides(q.text)
         if not sides:
             return []
-        out = []
+        options = []  # per side: its question, and its passages best first as (score, hit, candidate)
         for side in sides:
             sq = replace(self.analyse(side, [], q.lang), wanted=q.wanted, role=q.role)
             hits = self.retrievers.for_mode(mode).search(side, max(self.settings.k, CANDIDATE_PASSAGES), doc=doc)
@@ -476,13 +477,24 @@ class Assistant:
             if not rows:
                 return []
             scores = sentence_scores(F, self.weights, q.lang)
-            best = owners[int(np.argmax(scores))][1].position
-            # in the best passage, a sentence giving the kind of answer asked for: the sides are compared on it
-            j = max((i for i, (_, h) in enumerate(owners) if h.position == best),
-                    key=lambda i: (F[i, FEATURES.index("answer_type")] > 0, scores[i]))
-            rank, h = owners[j]
-            out.append((sq, h, self._candidate(rank, h, rows[j])))
-        return out if out[0][1].position != out[1][1].position else []
+            by_passage: dict[int, list[int]] = {}
+            for i, (_, h) in enumerate(owners):
+                by_passage.setdefault(h.position, []).append(i)
+            ranked = []
+            for members in by_passage.values():
+                # in a passage, a sentence giving the kind of answer asked for: the sides are compared on it
+                i = max(members, key=lambda i: (F[i, FEATURES.index("answer_type")] > 0, scores[i]))
+                rank, h = owners[i]
+                ranked.append((float(scores[members].max()), h, self._candidate(rank, h, rows[i])))
+            ranked.sort(key=lambda t: -t[0])
+            options.append((sq, ranked))
+        (first_q, first), (second_q, second) = options
+        if first[0][1].position == second[0][1].position:
+            if len(first) < 2 or len(second) < 2:
+                return []
+            keep_first = first[0][0] + second[1][0] >= first[1][0] + second[0][0]
+            first, second = (first, second[1:]) if keep_first else (first[1:], second)
+        return [(sq, h, c) for sq, (_, h, c) in ((first_q, first[0]), (second_q, second[0]))]
 
     def _compose(self, question: str, earlier: list[str], query: str, lang: str, hits, mode: str,
                  threshold: float, doc: str | None = None, previous: str = "") -> Answer:

@@ -53,7 +53,7 @@ GLOSSARY: dict[str, str] = {
     "turismo": "tourism", "trata": "trafficking", "trafico": "trafficking", "prostitucion": "prostitution",
     "violacion": "rape", "violador": "rape offender", "corrupcion": "corruption", "posesion": "possession",
     "poseer": "possess possession", "tener": "possess", "distribuir": "distribute", "vender": "sell distributes",
-    "hacer": "make creating production", "mostrar": "show distributes offers", "ensenar": "show distributes teach",
+    "hacer": "make creating production", "mostrar": "show offers circulates", "ensenar": "show offers circulates teach",
     "comprar": "buy", "almacenar": "store", "producir": "production creating", "enganar": "deception",
     "engano": "deception", "fuerza": "force", "violencia": "violence", "coercion": "coercion",
     "proteccion": "protection", "proteger": "protect", "prevencion": "prevention", "prevenir": "prevent",
@@ -64,7 +64,7 @@ GLOSSARY: dict[str, str] = {
     "descargar": "store possession", "crear": "creating production", "grabar": "recording creating production",
     "filmar": "films creating production", "tocar": "sexual act", "violar": "rape", "regalar": "gives offers",
     "compartir": "distributes circulates share", "difundir": "distributes circulates",
-    "exhibir": "offers circulates", "pasar": "offers distributes gives", "mandar": "distributes circulates",
+    "exhibir": "offers circulates", "pasar": "offers gives circulates", "mandar": "distributes circulates",
     "enviar": "distributes circulates", "acosar": "harassment bullying", "sexualmente": "sexual sexually",
     "hackear": "security incidents network hacking", "relacion": "intercourse relationship", "rentar": "lease", "alquilar": "lease", "perder": "lose", "pierde": "lose loses",
     # law
@@ -97,7 +97,7 @@ GLOSSARY: dict[str, str] = {
     # statistics
     "poblacion": "population", "porcentaje": "percentage", "cuantos": "many", "cuantas": "many",
     "numero": "number", "cifra": "figure", "suscriptores": "subscribers", "suscripciones": "subscribers",
-    "salen": "come provided source", "vienen": "come provided source", "provienen": "come provided source",
+    "salen": "come provided source", "sacan": "provided source", "sacaron": "provided source", "obtienen": "provided source", "obtuvieron": "provided source", "vienen": "come provided source", "provienen": "come provided source",
     "fuente": "source provided", "fuentes": "sources provided",
     "estadisticas": "statistics", "datos": "data statistics", "beneficiados": "benefited", "beneficio": "benefit",
     "beneficiaron": "benefited", "recibio": "received", "recibieron": "received", "entregaron": "delivery delivered",
