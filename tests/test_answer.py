@@ -399,6 +399,11 @@ def test_comparisons(question, comparison):
     ("How many years after MIT started One Laptop per Child did Sonora get its XO laptops?",
      ("MIT started One Laptop per Child", "Sonora get its XO laptops")),
     ("Who founded RIATE and which countries joined?", None),
+    # two things asked about at once, each with what is asked of it
+    ("Which tech companies backed both the mobile cinema project and the 2014 school laptop pilot?",
+     ("Which tech companies backed the mobile cinema project", "Which tech companies backed the 2014 school laptop pilot")),
+    ("¿Qué empresas apoyaron tanto a los Cinetransformers como al piloto?",
+     ("Qué empresas apoyaron a los Cinetransformers", "Qué empresas apoyaron al piloto")),
 ])
 def test_the_sides_of_a_comparison_or_a_span(question, sides):
     assert question_sides(question) == sides

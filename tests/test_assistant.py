@@ -330,6 +330,9 @@ def test_modes_each_answer(real_assistant):
     # the pair named first; each figure quoted with the name of its network
     ("Of the two Latin American education networks RELPE and RIATE, which one covers more countries?",
      ("RELPE", "sixteen Latin American countries"), ("RIATE", "21 countries")),
+    # both sides find Article 202 best; giving porn to a child loses less by taking Article 200
+    ("Which gets a longer prison sentence: giving porn to a child, or making porn that involves children?",
+     ("Article 200", "six months"), ("Article 202", "")),
 ])
 def test_each_side_of_a_comparison_is_answered(real_assistant, question, first, second):
     a = real_assistant.ask(question)
@@ -352,6 +355,12 @@ def test_a_span_quotes_both_dates_and_counts_the_years(real_assistant, question,
     assert any(t.startswith("2005 - The Massachusetts Institute of Technology") for t in cited), cited
     assert any("The State of Sonora received 5,000 XO laptops in 2012" in t for t in cited), cited
     assert a.text.endswith(years), a.text
+
+
+def test_two_things_asked_about_at_once_are_each_answered(real_assistant):
+    a = real_assistant.ask("Which tech companies backed both the mobile cinema project and the 2014 school laptop pilot?")
+    assert a.answered and len(a.citations) == 2, a.text
+    assert "Microsoft, Intel, IUSA, Cisco, Elara" in a.citations[0].text, a.text
 
 
 @pytest.mark.parametrize("question", [

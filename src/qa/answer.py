@@ -504,6 +504,17 @@ _PAIR = re.compile(r"(?:^\W*|[,:]\s*)(?:(?:of|between|entre|de)\s+(?:the two|bot
                    r"([^,:]+?)\s+(?:and|y|e)\s+([^,:]+?)\s*[,:]\s*(?:which|who|cual|quien)\b", re.I)
 
 
+# two things asked about at once: "which companies backed both the mobile cinema and the
+# 2014 pilot?", "¿qué empresas apoyaron tanto los Cinetransformers como el piloto?"
+_BOTH = re.compile(r"\b(?:both|tanto)\s+(.+?)\s+(?:and|como)\s+(.+)", re.I)
+
+
+def asks_both(question: str) -> bool:
+    """'Which companies backed both the mobile cinema and the 2014 pilot?': two things
+    asked about at once, not weighed against each other."""
+    return bool(_BOTH.search(question)) and not is_comparison(question) and not _SPAN.search(fold(question))
+
+
 def question_sides(question: str) -> tuple[str, str] | None:
     """The two things a comparison weighs or a span runs between, each as a question of its
     own: "Which gets more prison time: showing porn to a child, or pushing a child into sexual
@@ -518,6 +529,11 @@ def question_sides(question: str) -> tuple[str, str] | None:
         m = _BETWEEN.search(text[span.start():])
         sides = tuple(g.strip(" ¿¡,") for g in m.groups() if g) if m else ()
         return sides if len(sides) == 2 and all(map(tokenize, sides)) else None
+    both = _BOTH.search(text)
+    if both:  # each thing with what is asked of it: "which tech companies backed the 2014 pilot"
+        frame = text[:both.start()].lstrip(" ¿¡")
+        sides = tuple(g.strip(" ¿¡,") for g in both.groups())
+        return (frame + sides[0], frame + sides[1]) if all(map(tokenize, sides)) else None
     if not is_comparison(question):
         return None
     ors = list(_OR.finditer(text))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .answer import (FEATURES, FRAMING, Answer, Candidate, QueryWeights, Weights, asks_about_now, asks_definition, asks_name,
+from .answer import (FEATURES, FRAMING, Answer, Candidate, QueryWeights, Weights, asks_about_now, asks_both, asks_definition, asks_name,
                      build_answer_text, confidence_from, counted_terms, counts, expand, expected_type, figures,
                      idf_weights, is_comparison, is_dated, is_heading, is_two_part, lexical_coverage, names_entry,
                      order_groups, prior_of_rank, question_sides, rescale, role_asked, select_sentences,
@@ -500,14 +500,12 @@ class Assistant:
                  threshold: float, doc: str | None = None, previous: str = "") -> Answer:
         q = self.analyse(question, earlier, lang, previous)
         sides = self._sides(q, mode, doc)
-        if sides:  # each side's own best sentence, in the question's order, as sure as the less sure one
-            picked = [c for _, _, c in sides]
-            supports = [(sq, h, sq.query) for sq, h, _ in sides]
-        else:
-            hits, candidates = self._with_typed(q, hits, doc)
-            rows, owners, F = self.features(q, hits, mode, candidates)
-            if not rows:
-                return self._declined(question, lang, mode, query, 0.0)
+        hits, candidates = self._with_typed(q, hits, doc)
+        rows, owners, F = self.features(q, hits, mode, candidates)
+        if not rows and not sides:
+            return self._declined(question, lang, mode, query, 0.0)
+        picked, confidence = [], float("-inf")
+        if rows:  # the question as a whole
             scores = sentence_scores(F, self.weights, lang)
             if q.wanted:
                 scores = typed_first([h.position for _, h in owners], F[:, FEATURES.index("answer_type")] > 0, scores,
@@ -517,14 +515,16 @@ class Assistant:
             picked = select_sentences(cands, q.weights, two_part=is_two_part(question),
                                       comparison=is_comparison(question),
                                       anchors=frozenset(tokenize(" ".join(q.anchors))))
-            supports = [(q, hits[picked[0].hit_rank], query)]
-        off_topic, type_missed = self._off_topic(q, picked), not self._gives_what_was_asked(q, picked)
-        if self._left_subject(q, picked, earlier):
-            off_topic += 1
-        confidence = min(confidence_from(lexical_coverage(sq.weights, self.chunk_terms[h.position]),
-                                         self._dense_match(h, sq_query, mode, lang), off_topic, type_missed,
-                                         self.weights)
-                         for sq, h, sq_query in supports)
+            confidence = self._confidence(q, picked, [(q, hits[picked[0].hit_rank], query)], earlier, mode, lang)
+        if sides:  # each side's own best sentence, in the question's order, as sure as the less sure one
+            by_sides = self._confidence(q, [c for _, _, c in sides], [(sq, h, sq.query) for sq, h, _ in sides],
+                                        earlier, mode, lang)
+            # a comparison is answered side by side; two things asked at once, as a whole when
+            # that is surer ("which phone company is both part of the ASI and a co-host of…")
+            if by_sides >= confidence or not asks_both(question):
+                picked, confidence = [c for _, _, c in sides], by_sides
+            else:
+                sides = []
         if confidence < threshold:
             return self._declined(question, lang, mode, query, confidence)
         definition = asks_definition(question)
@@ -537,6 +537,17 @@ class Assistant:
         text = f"{text} {note}" if note else text
         return Answer(question, text, True, lang, tuple(citations), (), confidence, mode, query, kind="answer",
                       marks=marks)
+
+    def _confidence(self, q: "Question", picked, supports, earlier: list[str], mode: str, lang: str) -> float:
+        """The decline decision's score for quoting ``picked``: the least sure of its
+        supports (a passage, and the question it answers), lowered for names it cannot be
+        about, a kind of answer it does not give, or a subject it left (see ``confidence_from``)."""
+        off_topic, type_missed = self._off_topic(q, picked), not self._gives_what_was_asked(q, picked)
+        if self._left_subject(q, picked, earlier):
+            off_topic += 1
+        return min(confidence_from(lexical_coverage(sq.weights, self.chunk_terms[h.position]),
+                                   self._dense_match(h, sq_query, mode, lang), off_topic, type_missed, self.weights)
+                   for sq, h, sq_query in supports)
 
     def _declined(self, question, lang, mode, query, confidence) -> Answer:
         return Answer(question, FRAMING[lang]["declined"], False, lang, (), (), confidence, mode, query,
