@@ -153,6 +153,14 @@ def test_spanish_names_of_places_and_bodies_are_not_unknown(real_assistant, ques
     ("Is buying or storing child pornography a crime in Mexico?", "Article 202bis", "criminal offense to store, buy"),
     ("What is the punishment for pimping out a minor?", "Article 204", "eight and fifteen"),
     ("What happens to someone who shows porn to a kid in Mexico?", "Article 200", "six months"),
+    ("What jail time could someone get just for having sexual pictures of kids saved on their phone?",
+     "Article 202", "one to five years"),
+    ("If someone makes sexual videos of children, how long can they be locked up?", "Article 202",
+     "seven and twelve years"),
+    ("que le pasa a alguien que le pasa pornografia a un niño", "Article 200", "six months"),
+    # "under 15" is the profile's "under the age of fifteen"
+    ("How long can someone go to prison for sexually touching a kid under 15 without having sex with them?",
+     "Article 261", "six to thirteen years"),
 ])
 def test_an_offense_in_plain_words_gets_its_article(real_assistant, question, article, fact):
     a = real_assistant.ask(question)
@@ -371,15 +379,3 @@ def test_a_project_described_in_everyday_words_is_named(real_assistant, question
     # the best sentence ("It consists of a mobile cinema service…") is quoted with the one naming it
     a = real_assistant.ask(question)
     assert a.answered and "Cinetransformers" in a.text, a.text
-
-
-@pytest.mark.parametrize("question,article,fact", [
-    ("What jail time could someone get just for having sexual pictures of kids saved on their phone?",
-     "Article 202", "one to five years"),
-    ("If someone makes sexual videos of children, how long can they be locked up?", "Article 202",
-     "seven and twelve years"),
-    ("que le pasa a alguien que le pasa pornografia a un niño", "Article 200", "six months"),
-])
-def test_an_offense_in_a_parents_words_gets_its_term(real_assistant, question, article, fact):
-    a = real_assistant.ask(question)
-    assert a.answered and a.citations[0].text.startswith(article) and fact in a.text, a.text

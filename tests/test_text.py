@@ -66,6 +66,13 @@ def test_what_happens_frames_a_spanish_penalty_question_and_is_no_topic():
     assert [g[0] for g in query_terms("¿Qué le pasa al que graba a un niño?", "es")] == ["graba", "nino"]
 
 
+def test_an_age_under_which_is_also_read_in_words():
+    # the profile says "under the age of fifteen"; a 16-year-old is no "sixteen years" term
+    assert ("15", "fifteen") in query_terms("touching a kid under 15", "en")
+    assert ("18", "eighteen") in query_terms("pornografia a un menor de 18", "es")
+    assert ("16",) in query_terms("tricking a 16-year-old", "en")
+
+
 def test_a_stop_word_with_a_paraphrase_is_kept():
     assert "creat" in {v for g in query_terms("If someone makes sexual videos of children", "en") for v in g}
 

@@ -10,7 +10,7 @@ Definitions (the same in the code, the report and the README):
 * nDCG@10: binary gain for a passage that covers evidence not covered above it, the
   ideal ranking covering one evidence string per position;
 * accuracy: share of answerable items answered with an answer that contains one of
-  the aliases (case-, accent- and thousands-separator-insensitive);
+  the aliases (case-, accent-, quote-style- and thousands-separator-insensitive);
 * citation precision: share of citations (on answerable items) whose span overlaps some
   evidence by at least 20 characters or half of the shorter span;
 * citation recall: share of answered answerable items whose every evidence string is

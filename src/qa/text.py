@@ -176,6 +176,13 @@ _APPROXIMATELY = re.compile(r"\b(about|around|roughly|approximately|nearly|almos
 _WHAT_HAPPENS = re.compile(r"^\W*(?:y\s+)?qu[eé]\s+(?:le\s+|les\s+)?(?:pasa|pasar[ií]a|sucede)\b", re.I)
 
 
+# "a kid under 15", "menores de 18": the profile writes such ages in words ("under the age of
+# fifteen"); other figures in digits stay as they are ("a 16-year-old" is no "sixteen years")
+_UNDER_AGE = re.compile(r"\b(under|below|younger than|menor(?:es)? de|de menos de)\s+(1[0-9]|[2-9])\b", re.I)
+_NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                 "sixteen seventeen eighteen nineteen").split()
+
+
 def query_terms(text: str, lang: str = "en", stopwords: frozenset[str] = STOPWORDS) -> list[tuple[str, ...]]:
     """A question's content words, each with the variants that may meet the English
     profile: its English stem; for Spanish also its Spanish stem (cognates:
@@ -183,6 +190,7 @@ def query_terms(text: str, lang: str = "en", stopwords: frozenset[str] = STOPWOR
     ('cárcel' -> 'prison', 'imprisonment'); for English, its paraphrases ('kids' ->
     'children'). A word and its variants count as one term when scoring coverage."""
     out: list[tuple[str, ...]] = []
+    ages = {m.group(2) for m in _UNDER_AGE.finditer(text)}
     for token in raw_tokens(_WHAT_HAPPENS.sub("", _APPROXIMATELY.sub("", text))):
         # a stop word with a paraphrase stays ("makes" -> make -> creating, production)
         if token in stopwords and not (token in GLOSSARY if lang == "es" else synonyms_entry(token)):
@@ -194,6 +202,8 @@ def query_terms(text: str, lang: str = "en", stopwords: frozenset[str] = STOPWOR
                 variants.append(_stem(token[:-2] if token.endswith("es") else token[:-1], "en"))
         entry = glossary_entry(token) if lang == "es" else synonyms_entry(token)
         variants += [_stem(w, "en") for w in entry.split() if w not in stopwords]
+        if token in ages:
+            variants.append(_NUMBER_WORDS[int(token)])
         if token in stopwords and len(variants) == 1:
             continue
         out.append(tuple(dict.fromkeys(variants)))
