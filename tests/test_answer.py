@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from qa.answer import (FEATURES, Candidate, Weights, asks_about_now, asks_name, build_answer_text, counted_terms, counts, expand,
-                       expected_type, figures, is_dated, is_two_part, lexical_coverage, question_sides, rescale,
+from qa.answer import (FEATURES, Candidate, Weights, asks_about_now, asks_name, build_answer_text, counted_terms, counts,
+                       expand, expected_type, figures, is_dated, is_two_part, lexical_coverage, question_sides, rescale,
                        role_asked, select_sentences, sentence_scores, sentence_types, span_note, statistic_misses,
                        type_match, typed_first)
 from qa.corpus import Chunk, Sentence
@@ -401,7 +401,8 @@ def test_comparisons(question, comparison):
     ("Who founded RIATE and which countries joined?", None),
     # two things asked about at once, each with what is asked of it
     ("Which tech companies backed both the mobile cinema project and the 2014 school laptop pilot?",
-     ("Which tech companies backed the mobile cinema project", "Which tech companies backed the 2014 school laptop pilot")),
+     ("Which tech companies backed the mobile cinema project",
+      "Which tech companies backed the 2014 school laptop pilot")),
     ("¿Qué empresas apoyaron tanto a los Cinetransformers como al piloto?",
      ("Qué empresas apoyaron a los Cinetransformers", "Qué empresas apoyaron al piloto")),
 ])

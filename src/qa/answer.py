@@ -108,7 +108,8 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
                 r"e-?mail address|telefono|llamar|a que numero|a que correo|(cual|que) (es )?(su |el )?correo|"
                 # "an emergency number to report grooming", "¿hay un número para denunciar…?"
                 r"(emergency|helpline|hotline|toll-free) (phone )?number|number (to|for) (call|report|dial)|"
-                r"numero (de (emergencia|ayuda|denuncia|whatsapp|telefono|celular)|telefonico|gratuito|para (llamar|denunciar|reportar))|"
+                r"numero (de (emergencia|ayuda|denuncia|whatsapp|telefono|celular)|telefonico|gratuito|"
+                r"para (llamar|denunciar|reportar))|"
                 r"whatsapp|"
                 r"(cual|cuales) (es|son) (su|sus|el|la|los) (pagina|sitio|correo|direccion)|"
                 r"(pagina|sitio) (web|de internet) de|correo electronico de)", re.I),
@@ -529,7 +530,7 @@ def question_sides(question: str) -> tuple[str, str] | None:
         m = _BETWEEN.search(text[span.start():])
         sides = tuple(g.strip(" ¿¡,") for g in m.groups() if g) if m else ()
         return sides if len(sides) == 2 and all(map(tokenize, sides)) else None
-    both = _BOTH.search(text)
+    both = _BOTH.search(text) if asks_both(text) else None
     if both:  # each thing with what is asked of it: "which tech companies backed the 2014 pilot"
         frame = text[:both.start()].lstrip(" ¿¡")
         sides = tuple(g.strip(" ¿¡,") for g in both.groups())

@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .answer import (FEATURES, FRAMING, Answer, Candidate, QueryWeights, Weights, asks_about_now, asks_both, asks_definition, asks_name,
-                     build_answer_text, confidence_from, counted_terms, counts, expand, expected_type, figures,
+from .answer import (FEATURES, FRAMING, Answer, Candidate, QueryWeights, Weights, asks_about_now, asks_both,
+                     asks_definition, asks_name, build_answer_text, confidence_from, counted_terms, counts, expand, expected_type, figures,
                      idf_weights, is_comparison, is_dated, is_heading, is_two_part, lexical_coverage, names_entry,
                      order_groups, prior_of_rank, question_sides, rescale, role_asked, select_sentences,
                      sentence_scores, sentence_types, span_note, statistic_misses, title_keys, type_match,
@@ -47,8 +47,8 @@ _PERSONS = frozenset(tokenize("kids kid children child students student pupils y
 # offenses a parent may ask the law about, in English and Spanish (folded): an article that
 # names none of the question's offense words does not answer "the penalty for cyberbullying"
 _OFFENSES = frozenset("""cyberbullying cyberbully cyberbullied ciberbullying ciberacoso bullying bully bullied
-    sexting sextortion sextorsion grooming groom grooms groomed stalking stalker acecho hacking hacker hackear phishing fraud fraude
-    extortion extorsion kidnapping secuestro secuestrar trafficking defamation difamacion piracy pirateria
+    sexting sextortion sextorsion grooming groom grooms groomed stalking stalker acecho hacking hacker hackear
+    phishing fraud fraude extortion extorsion kidnapping secuestro secuestrar trafficking defamation difamacion piracy pirateria
     drugs drogas doxxing""".split())
 # a capitalized word, not an acronym; a proper name unless it is an adjective of a place
 # ('American', 'Chinese')
@@ -56,9 +56,10 @@ _CAPITALIZED = re.compile(r"[A-ZÁÉÍÓÚÑ][a-záéíóúñü]{2,}")
 _ADJECTIVE = re.compile(r"(an|ese|ish|ans)$")
 # a law named in lower case, as people type it: "la ley olimpia"
 _LAW_NAME = re.compile(r"\bley\s+([a-záéíóúñü]{3,})\b")
-# a follow-up about the same subject: "When was it founded?" after "What is RedNATIC?"
+# a follow-up about the same subject: "When was it founded?" after "What is RedNATIC?" (not
+# "el", which folded is the article as often as "él")
 _BACK_REFERENCE = re.compile(r"\b(it|its|they|them|their|this|that|these|those|he|she|his|her|lo|le|les|su|sus|"
-                             r"eso|ello|el|ella|ellos|ellas)\b")
+                             r"eso|ello|ella|ellos|ellas)\b")
 
 
 def _name_runs(question: str) -> list[list[tuple[int, str]]]:
@@ -408,7 +409,8 @@ class Assistant:
         typed = [next((h for h in hits if h.position == p), None) or Hit(self.index.chunks[p], 0.0, p)
                  for p in self.few_typed.get(q.wanted, ())
                  if p not in seen and (doc is None or self.index.chunks[p].doc == doc)]
-        rest = [h for h in hits[CANDIDATE_PASSAGES:] if h.position not in {t.position for t in typed}]
+        moved = {h.position for h in typed}
+        rest = [h for h in hits[CANDIDATE_PASSAGES:] if h.position not in moved]
         return top + typed + rest, len(top) + len(typed)
 
     def features(self, q: "Question", hits, mode: str, candidates: int = CANDIDATE_PASSAGES):

@@ -34,7 +34,8 @@ def is_followup(question: str, history: Sequence[dict]) -> bool:
 
 _ASKS = re.compile(
     # a question word, after a preposition too: "y de dónde sacan…?", "and in which year?"
-    r"^((de|a|en|con|para|por|desde|hasta|from|to|in|at|with|for|by|of)\s+)?(what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could|will|would|has|have|"
+    r"^((de|a|en|con|para|por|desde|hasta|from|to|in|at|with|for|by|of)\s+)?"
+    r"(what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could|will|would|has|have|"
     r"que|qué|cual|cuál|cuales|cuáles|quien|quién|quienes|quiénes|cuando|cuándo|donde|dónde|por qué|como|cómo|"
     r"cuanto|cuánto|cuanta|cuánta|cuantos|cuántos|cuantas|cuántas|hay|es|son|fue|tiene|tienen)\b",
     re.IGNORECASE,
