@@ -158,6 +158,9 @@ def test_spanish_names_of_places_and_bodies_are_not_unknown(real_assistant, ques
     ("If someone makes sexual videos of children, how long can they be locked up?", "Article 202",
      "seven and twelve years"),
     ("que le pasa a alguien que le pasa pornografia a un niño", "Article 200", "six months"),
+    # organizing trips is Article 203's "promote, facilitate… or manage"
+    ("What's the punishment for someone who organizes trips so people can have sex with children?", "Article 203,",
+     "seven to twelve years"),
     # "under 15" is the profile's "under the age of fifteen"
     ("How long can someone go to prison for sexually touching a kid under 15 without having sex with them?",
      "Article 261", "six to thirteen years"),

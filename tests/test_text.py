@@ -73,6 +73,11 @@ def test_an_age_under_which_is_also_read_in_words():
     assert ("16",) in query_terms("tricking a 16-year-old", "en")
 
 
+def test_organizing_is_managing_but_an_organization_is_not():
+    assert ("organiz", "manag", "promot", "facilit") in query_terms("someone who organizes trips", "en")
+    assert ("organiz",) in query_terms("Which organization runs it?", "en")
+
+
 def test_a_stop_word_with_a_paraphrase_is_kept():
     assert "creat" in {v for g in query_terms("If someone makes sexual videos of children", "en") for v in g}
 

@@ -112,7 +112,7 @@ GLOSSARY: dict[str, str] = {
     "protege": "protects protection", "prohibe": "prohibits offense", "sanciona": "punishes penalty",
     "castigan": "punish punishment", "castigado": "punished punishment", "condena": "sentence conviction",
     "paga": "pays fine", "pagar": "pay fine", "hace": "does makes", "hacen": "do make", "hizo": "did made",
-    "organizo": "organized brought together", "organizaron": "organized", "organiza": "organizes", "realizo": "held conducted",
+    "organizo": "organized brought together", "organizaron": "organized", "organiza": "organizes manage promote facilitate", "organizan": "organize manage promote facilitate", "organizar": "organize manage promote facilitate", "realizo": "held conducted",
     "celebro": "held celebrated", "celebra": "celebrates", "celebran": "celebrate", "presento": "presented",
     "presentaron": "presented", "adopto": "adopted", "adopta": "adopts", "aprobo": "adopted approved",
     "inicio": "started initiated launched", "empezo": "started began launched", "comenzo": "started began launched",
@@ -189,6 +189,12 @@ SYNONYMS: dict[str, str] = {
     "rent": "lease", "mental": "psychiatric", "therapy": "psychiatric treatment", "counseling": "psychiatric treatment",
     "psychologist": "psychiatric", "psychiatrist": "psychiatric", "force": "compelling coercion force", "pressure": "coercion compelling", "push": "inducing compelling", "convince": "inducing persuading",
     "persuade": "persuading inducing", "touch": "sexual act", "fondle": "sexual act", "trip": "travel", "trips": "travel",
+    # organizing trips is Article 203's "promote, facilitate… or manage"; the words that share
+    # the stem "organ" keep their own meaning
+    "organize": "manage promote facilitate", "organizes": "manage promote facilitate",
+    "organizing": "manage promote facilitate", "organised": "organized", "organized": "organized",
+    "organization": "organization", "organizations": "organizations", "organizer": "organizer",
+    "organizers": "organizers",
     "sex": "sexual intercourse", "abuse": "abuse exploitation", "grooming": "sexual exploitation",
     "trafficking": "trafficking exploitation", "exploitation": "exploitation abuse",
     "report": "reporting report", "reporting": "report", "tip": "report reporting", "hotline": "hotline reporting line",
