@@ -190,7 +190,7 @@ SYNONYMS: dict[str, str] = {
     "psychologist": "psychiatric", "psychiatrist": "psychiatric", "force": "compelling coercion force", "pressure": "coercion compelling", "push": "inducing compelling", "convince": "inducing persuading",
     "persuade": "persuading inducing", "touch": "sexual act", "fondle": "sexual act", "trip": "travel", "trips": "travel",
     # organizing trips is Article 203's "promote, facilitate… or manage"; the words that share
-    # the stem "organ" keep their own meaning
+    # its stem ("organiz") keep their own meaning
     "organize": "manage promote facilitate", "organizes": "manage promote facilitate",
     "organizing": "manage promote facilitate", "organised": "organized", "organized": "organized",
     "organization": "organization", "organizations": "organizations", "organizer": "organizer",
