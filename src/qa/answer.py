@@ -18,7 +18,7 @@ import numpy as np
 
 from .corpus import Chunk
 from .retrieve import Hit
-from .text import fold, glossary_entry, query_terms, raw_tokens, tokenize
+from .text import NUMBER_WORDS, fold, glossary_entry, query_terms, raw_tokens, tokenize
 
 FRAMING = {
     "en": {
@@ -183,7 +183,9 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
                 r"September|October|November|December|Internet|English|Spanish)\b)[A-Z][a-z]")),
     ("number",
      re.compile(r"\b(how many|how much|number of|cuant[oa]s?|numero de|cantidad de)", re.I),
-     re.compile(r"\d+(?:[,.]\d+)*(?![\d])(?<!\b" + _YEAR + r")|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen)\b", re.I)),
+     re.compile(r"\d+(?:[,.]\d+)*(?![\d])(?<!\b" + _YEAR + r")|\b(" + "|".join(NUMBER_WORDS[1:])
+                + r"|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen)\b",
+                re.I)),
     ("date",
      # "when are you legally an adult?" asks for an age
      re.compile(r"\b(when(?! (are|is|does|do|can) (you|someone|a person|one|people|kids|children|a child|minors?) "
@@ -530,12 +532,13 @@ def question_sides(question: str) -> tuple[str, str] | None:
         m = _BETWEEN.search(text[span.start():])
         sides = tuple(g.strip(" ¿¡,") for g in m.groups() if g) if m else ()
         return sides if len(sides) == 2 and all(map(tokenize, sides)) else None
-    both = _BOTH.search(text) if asks_both(text) else None
+    compared = is_comparison(question)
+    both = None if compared else _BOTH.search(text)  # two things asked at once (``asks_both``; no span here)
     if both:  # each thing with what is asked of it: "which tech companies backed the 2014 pilot"
         frame = text[:both.start()].lstrip(" ¿¡")
         sides = tuple(g.strip(" ¿¡,") for g in both.groups())
         return (frame + sides[0], frame + sides[1]) if all(map(tokenize, sides)) else None
-    if not is_comparison(question):
+    if not compared:
         return None
     ors = list(_OR.finditer(text))
     than = _THAN.search(fold(text))

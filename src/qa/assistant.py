@@ -62,6 +62,11 @@ _BACK_REFERENCE = re.compile(r"\b(it|its|they|them|their|this|that|these|those|h
                              r"eso|ello|ella|ellos|ellas)\b")
 
 
+def _country_words(text: str) -> set[str]:
+    """The words of the countries a text names, in any of their names ("estados unidos")."""
+    return {t for _, typed in countries_in(text) for t in typed.split()}
+
+
 def _name_runs(question: str) -> list[list[tuple[int, str]]]:
     """The question's capitalized words, years and identifiers, grouped into runs of words
     joined by spaces and connectors ('Asamblea General de la ONU'): each run one name."""
@@ -139,6 +144,7 @@ class Question:
     # answer gave, and the follow-up's own words (see ``Weights``, ``said``)
     said: frozenset[str] = frozenset()
     own: tuple[tuple[str, ...], ...] = ()
+    earlier_names: frozenset[str] = frozenset()  # the names and years the question before asked about
 
 
 _MARKER = re.compile(r"\s*\[\d+\]")
@@ -299,15 +305,13 @@ class Assistant:
             return tuple(dict.fromkeys(counted + tuple(_PERSONS)))
         return counted
 
-    def _off_topic(self, q: "Question", picked) -> int:
+    def _off_topic(self, q: "Question", tokens: list[str]) -> int:
         """How many names the question asks about the answer cannot be about: names and years
         the corpus never mentions, countries other than the profile's that the answer's
         passages do not name (in English or Spanish, in any case: 'argentina'), and years
         and proper names the corpus has but those passages do not ("the program of 2008"
         answered with an entry of 2016). Acronyms, article numbers and adjectives ('Latin
         American') count only when unknown: passages refer to them in other words."""
-        tokens = raw_tokens(" ".join(" ".join([c.text, c.title, c.context])
-                                     for c in {id(c.chunk): c.chunk for c in picked}.values()))
         words, folded = set(tokens), " " + " ".join(tokens) + " "
         countries = [(name, typed) for name, typed in countries_in(q.text) if not name.startswith(self.countries)]
         typed = {t for _, n in countries for t in n.split()}
@@ -321,17 +325,14 @@ class Assistant:
                 count += 1  # absent
         return count
 
-    def _left_subject(self, q: "Question", picked, earlier: list[str]) -> bool:
+    @staticmethod
+    def _left_subject(q: "Question", words: set[str]) -> bool:
         """Whether a follow-up that points back at the earlier subject ("When was it
-        founded?" after "What is RedNATIC?") is answered from passages that name none of
-        the names and years the earlier question asked about, while it names none itself."""
-        if not earlier or q.salient or not _BACK_REFERENCE.search(fold(q.text)):
-            return False
-        countries = {t for _, typed in countries_in(earlier[0]) for t in typed.split()}
-        names = {t for t in self._salient(earlier[0], detect_language(earlier[0]))
-                 if t in self.vocabulary and t not in countries}
-        held = set(raw_tokens(" ".join(" ".join([c.chunk.text, c.chunk.title, c.chunk.context]) for c in picked)))
-        return bool(names) and names.isdisjoint(held)
+        founded?" after "What is RedNATIC?") is answered from passages (their ``words``)
+        that name none of the names and years the earlier question asked about, while it
+        names none itself."""
+        return bool(q.earlier_names) and not q.salient and bool(_BACK_REFERENCE.search(fold(q.text))) \
+            and q.earlier_names.isdisjoint(words)
 
     def _anchors(self, question: str, salient: list[str]) -> frozenset[str]:
         """The years and proper names a question names that the corpus has: an answer's
@@ -340,7 +341,7 @@ class Assistant:
         proper = {fold(w) for run in _name_runs(question) if not _ADJECTIVE.search(run[-1][1])
                   for _, w in run if _CAPITALIZED.fullmatch(w) and not _ADJECTIVE.search(w)}
         # a country is checked on its own, in any of its names (see _off_topic)
-        countries = {t for _, typed in countries_in(question) for t in typed.split()}
+        countries = _country_words(question)
         return frozenset(t for t in salient if t in self.vocabulary and (is_dated(t) or t in proper)
                          and t not in countries)
 
@@ -388,6 +389,12 @@ class Assistant:
         if wanted is None and earlier and continues_question(question):
             wanted = asked_before  # "And for those who make it?" after "What's the penalty…?"
         earlier_terms = frozenset(v for e in earlier for g in query_terms(e, detect_language(e)) for v in g)
+        # the names and years the question before asked about, other than countries (see _left_subject)
+        earlier_names = frozenset()
+        if earlier:
+            countries = _country_words(earlier[0])
+            earlier_names = frozenset(t for t in self._salient(earlier[0], detect_language(earlier[0]))
+                                      if t in self.vocabulary and t not in countries)
         said, own = frozenset(), ()
         if previous and wanted and wanted == asked_before:
             said = figures(previous)
@@ -397,7 +404,7 @@ class Assistant:
                         frozenset(raw_tokens(question)), frozenset(v for g in groups for v in g),
                         tuple(salient), self._anchors(question, salient),
                         tuple(g for w in raw_tokens(question) if w in _OFFENSES for g in query_terms(w, lang)),
-                        frozenset(t for e in earlier for t in raw_tokens(e)), earlier_terms, said, own)
+                        frozenset(t for e in earlier for t in raw_tokens(e)), earlier_terms, said, own, earlier_names)
 
     def _with_typed(self, q: "Question", hits: list[Hit], doc: str | None) -> tuple[list[Hit], int]:
         """``hits`` with the passages that give a rarely given answer type (``FEW_TYPED``)
@@ -502,31 +509,32 @@ class Assistant:
                  threshold: float, doc: str | None = None, previous: str = "") -> Answer:
         q = self.analyse(question, earlier, lang, previous)
         sides = self._sides(q, mode, doc)
-        hits, candidates = self._with_typed(q, hits, doc)
-        rows, owners, F = self.features(q, hits, mode, candidates)
-        if not rows and not sides:
-            return self._declined(question, lang, mode, query, 0.0)
         picked, confidence = [], float("-inf")
-        if rows:  # the question as a whole
-            scores = sentence_scores(F, self.weights, lang)
-            if q.wanted:
-                scores = typed_first([h.position for _, h in owners], F[:, FEATURES.index("answer_type")] > 0, scores,
-                                     self.weights.typed_share, anywhere=q.wanted in self.few_typed)
-            cands = [self._candidate(rank, h, r, float(scores[j]))
-                     for j, (r, (rank, h)) in enumerate(zip(rows, owners))]
-            picked = select_sentences(cands, q.weights, two_part=is_two_part(question),
-                                      comparison=is_comparison(question),
-                                      anchors=frozenset(tokenize(" ".join(q.anchors))))
-            confidence = self._confidence(q, picked, [(q, hits[picked[0].hit_rank], query)], earlier, mode, lang)
+        if not sides or asks_both(question):  # the question as a whole; a comparison is answered side by side
+            hits, candidates = self._with_typed(q, hits, doc)
+            rows, owners, F = self.features(q, hits, mode, candidates)
+            if rows:
+                scores = sentence_scores(F, self.weights, lang)
+                if q.wanted:
+                    scores = typed_first([h.position for _, h in owners], F[:, FEATURES.index("answer_type")] > 0,
+                                         scores, self.weights.typed_share, anywhere=q.wanted in self.few_typed)
+                cands = [self._candidate(rank, h, r, float(scores[j]))
+                         for j, (r, (rank, h)) in enumerate(zip(rows, owners))]
+                picked = select_sentences(cands, q.weights, two_part=is_two_part(question),
+                                          comparison=is_comparison(question),
+                                          anchors=frozenset(tokenize(" ".join(q.anchors))))
+                confidence = self._confidence(q, picked, [(q, hits[picked[0].hit_rank], query)], mode, lang)
         if sides:  # each side's own best sentence, in the question's order, as sure as the less sure one
             by_sides = self._confidence(q, [c for _, _, c in sides], [(sq, h, sq.query) for sq, h, _ in sides],
-                                        earlier, mode, lang)
-            # a comparison is answered side by side; two things asked at once, as a whole when
-            # that is surer ("which phone company is both part of the ASI and a co-host of…")
-            if by_sides >= confidence or not asks_both(question):
+                                        mode, lang)
+            # two things asked at once, as a whole when that is surer ("which phone company is
+            # both part of the ASI and a co-host of…")
+            if by_sides >= confidence:
                 picked, confidence = [c for _, _, c in sides], by_sides
             else:
                 sides = []
+        if not picked:
+            return self._declined(question, lang, mode, query, 0.0)
         if confidence < threshold:
             return self._declined(question, lang, mode, query, confidence)
         definition = asks_definition(question)
@@ -540,13 +548,14 @@ class Assistant:
         return Answer(question, text, True, lang, tuple(citations), (), confidence, mode, query, kind="answer",
                       marks=marks)
 
-    def _confidence(self, q: "Question", picked, supports, earlier: list[str], mode: str, lang: str) -> float:
+    def _confidence(self, q: "Question", picked, supports, mode: str, lang: str) -> float:
         """The decline decision's score for quoting ``picked``: the least sure of its
         supports (a passage, and the question it answers), lowered for names it cannot be
         about, a kind of answer it does not give, or a subject it left (see ``confidence_from``)."""
-        off_topic, type_missed = self._off_topic(q, picked), not self._gives_what_was_asked(q, picked)
-        if self._left_subject(q, picked, earlier):
-            off_topic += 1
+        tokens = raw_tokens(" ".join(" ".join([c.text, c.title, c.context])
+                                     for c in {id(c.chunk): c.chunk for c in picked}.values()))
+        off_topic = self._off_topic(q, tokens) + self._left_subject(q, set(tokens))
+        type_missed = not self._gives_what_was_asked(q, picked)
         return min(confidence_from(lexical_coverage(sq.weights, self.chunk_terms[h.position]),
                                    self._dense_match(h, sq_query, mode, lang), off_topic, type_missed, self.weights)
                    for sq, h, sq_query in supports)

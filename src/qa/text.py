@@ -179,7 +179,7 @@ _WHAT_HAPPENS = re.compile(r"^\W*(?:y\s+)?qu[eé]\s+(?:le\s+|les\s+)?(?:pasa|pas
 # "a kid under 15", "menores de 18": the profile writes such ages in words ("under the age of
 # fifteen"); other figures in digits stay as they are ("a 16-year-old" is no "sixteen years")
 _UNDER_AGE = re.compile(r"\b(under|below|younger than|menor(?:es)? de|de menos de)\s+(1[0-9]|[2-9])\b", re.I)
-_NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
                  "sixteen seventeen eighteen nineteen").split()
 
 
@@ -203,7 +203,7 @@ def query_terms(text: str, lang: str = "en", stopwords: frozenset[str] = STOPWOR
         entry = glossary_entry(token) if lang == "es" else synonyms_entry(token)
         variants += [_stem(w, "en") for w in entry.split() if w not in stopwords]
         if token in ages:
-            variants.append(_NUMBER_WORDS[int(token)])
+            variants.append(NUMBER_WORDS[int(token)])
         if token in stopwords and len(variants) == 1:
             continue
         out.append(tuple(dict.fromkeys(variants)))
