@@ -1,10 +1,12 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from qa.answer import (FEATURES, Candidate, Weights, asks_about_now, asks_name, build_answer_text, counted_terms, counts,
-                       expand, expected_type, figures, is_dated, is_two_part, lexical_coverage, question_sides, rescale,
-                       role_asked, select_sentences, sentence_scores, sentence_types, span_note, statistic_misses,
-                       type_match, typed_first)
+                       expand, expected_type, figures, is_dated, is_two_part, kept_length, lexical_coverage,
+                       question_sides, quotes_whole, rescale, role_asked, select_sentences, sentence_scores,
+                       sentence_types, span_note, statistic_misses, type_match, typed_first)
 from qa.corpus import Chunk, Sentence
 from qa.text import query_terms
 
@@ -241,6 +243,71 @@ def test_sentences_of_one_passage_that_score_alike_are_both_quoted():
     assert [p.index for p in select_sentences(cands, {("a",): 1.0})] == [0, 2]
     cands[1] = Candidate(0, c, 2, 0.8, frozenset({"a"}))
     assert [p.index for p in select_sentences(cands, {("a",): 1.0})] == [0]
+
+
+def test_a_sentence_giving_the_kind_asked_for_is_quoted_alone_but_for_a_second_part():
+    # "What's the punishment for someone who organizes sex-tourism trips?" (a penalty asked for)
+    a203 = chunk("article", "Article 203", ("Article 203.", "Defines sex tourism as to promote or manage travel.",
+                                            "Seven to twelve years."))
+    qw = {("promot", "organiz"): 1.0, ("travel", "trip"): 1.0, ("punish", "penalti"): 1.0}
+    term = Candidate(0, a203, 2, 1.0, frozenset({"year"}), typed=True)
+    defines = Candidate(0, a203, 1, 0.95, frozenset({"promot", "travel"}))
+    assert [p.index for p in select_sentences([term, defines], qw)] == [2]
+    # a tie giving the kind too, an untyped best, or a second part still quote both
+    assert [p.index for p in select_sentences([term, replace(defines, typed=True)], qw)] == [2, 1]
+    assert [p.index for p in select_sentences([replace(term, typed=False), defines], qw)] == [2, 1]
+    assert [p.index for p in select_sentences([term, replace(defines, score=0.7)], qw, two_part=True)] == [2, 1]
+
+
+def test_a_long_sentence_is_quoted_through_its_last_clause_the_question_needs():
+    sonora = ("2012 - The State of Sonora received 5,000 XO laptops in 2012 under their Un Nuevo Futuro (A New "
+              "Future) program, which aims to provide tools giving children access to knowledge and skills.")
+    assert sonora[:kept_length(sonora, lambda clause: "laptop" in clause)] == \
+        "2012 - The State of Sonora received 5,000 XO laptops in 2012 under their Un Nuevo Futuro (A New Future) program"
+    assert kept_length(sonora, lambda clause: "tools" in clause) == len(sonora)
+    # an aside in brackets is no clause; ", through…" and ", with…" are not either (the verb may follow)
+    making = ("Those responsible for creating such material (in any format, including electronic means) face a "
+              "term of imprisonment of between seven and twelve years, as well as a fine of 2,800 days.")
+    assert making[:kept_length(making, lambda clause: False)] == making[:making.index(", as well as")]
+    amilac = ("The National Autonomous University of Mexico, through its tv channel, TV UNAM, in partnership with "
+              "the UAB, with support of UNESCO hosted in Mexico City the first Forum on Media Literacy.")
+    assert kept_length(amilac, lambda clause: False) == len(amilac)
+    # a short sentence, or one whose first clause is short, is quoted whole
+    assert kept_length("Mexico is part of the 54 countries, which is a lot.", lambda clause: False) == 51
+    assert kept_length("It is the EU's, which launched it " + "x" * 100 + ".", lambda clause: False) == 135
+
+
+def test_a_cut_sentence_is_marked_and_cited_up_to_the_cut_in_the_stored_text():
+    raw = ("2012 - Sonora received 5,000 XO laptops under its Un Nuevo Futuro program,\n  which aims to give "
+           "tools to all the children of the state.")
+    c = Chunk(id="c0", doc="m.txt", section="S", kind="timeline", start=10, end=10 + len(raw), text=raw,
+              sentences=(Sentence(10, 10 + len(raw), " ".join(raw.split())),))
+    text, cites, marks = build_answer_text([(c, [0])], "en", lambda clause: "laptop" in clause)
+    assert text == "2012 - Sonora received 5,000 XO laptops under its Un Nuevo Futuro program … [1]"
+    cut = raw.index(",\n")
+    assert (cites[0].start, cites[0].end) == (10, 10 + cut) and marks["c0"] == [(10, 10 + cut)]
+    assert build_answer_text([(c, [0])], "en")[0] == " ".join(raw.split()) + " [1]"  # no needs given: whole
+
+
+@pytest.mark.parametrize("question,wanted,whole", [
+    ("Did the RIA win any recognition?", None, True),
+    ("¿Es cierto que el Artículo 266 castiga la violación?", "penalty", True),
+    ("Who took part in the ASI congress in Mexico City?", None, True),
+    ("Who wrote the 2015 paper on the digital divide?", "author", False),
+    ("How many laptops did Sonora receive?", "number", False),
+])
+def test_yes_no_and_who_questions_quote_whole_sentences(question, wanted, whole):
+    assert quotes_whole(question, wanted) is whole
+
+
+def test_the_authors_asked_for_are_quoted_without_the_summary():
+    paper = chunk("research", "Digital Divide (2015)", ("Digital Divide (2015)", "Darrel M. West",
+                                                        "This paper presents the factors."))
+    assert expand(paper, {1}, set(), set(), author=True) == [0, 1]
+    assert expand(paper, {1}, set(), set()) == [0, 1, 2]
+    # a title's year on a line of its own comes before the authors
+    split = chunk("research", "Outlook", ("Outlook and Challenges.", "(2013)", "Margarita Ontiveros", "It highlights."))
+    assert expand(split, {1}, set(), set(), author=True) == [0, 1, 2]
 
 
 @pytest.mark.parametrize("question,two", [

@@ -382,3 +382,44 @@ def test_a_project_described_in_everyday_words_is_named(real_assistant, question
     # the best sentence ("It consists of a mobile cinema service…") is quoted with the one naming it
     a = real_assistant.ask(question)
     assert a.answered and "Cinetransformers" in a.text, a.text
+
+
+def test_a_long_sentence_is_quoted_up_to_what_was_asked(real_assistant):
+    a = real_assistant.ask("How many laptops did the State of Sonora receive?")
+    assert a.answered and "5,000" in a.text, a.text
+    assert a.text.startswith("2012 - The State of Sonora received 5,000 XO laptops in 2012 under their Un Nuevo Futuro"
+                             " (A New Future) program … "), a.text
+    assert "which aims to provide tools" not in a.text
+    # the quoted span ends where the quote does, at the comma before "which"
+    text = real_assistant.index.docs["mexico.txt"].text
+    start, end = a.marks[a.citations[0].chunk_id][0]
+    assert text[start:end].endswith("Un Nuevo Futuro (A New Future) program") and text[end:end + 7] == ", which"
+
+
+def test_a_clause_the_question_asks_about_is_kept(real_assistant):
+    a = real_assistant.ask("What does Sonora's Un Nuevo Futuro program aim to give children?")
+    assert a.answered and "access to knowledge and skills" in a.text, a.text
+
+
+@pytest.mark.parametrize("question,fact,left_out", [
+    # the term answers: the definition beside it only repeats the question
+    ("What's the punishment for someone who organizes trips so people can have sex with children?",
+     "seven to twelve years", "Defines the offense of sex tourism"),
+    # the authors asked for answer: the summary after them does not
+    ("Who wrote the 2015 paper about improving internet access in the developing world?", "Darrel M. West",
+     "This paper presents"),
+])
+def test_the_sentence_giving_what_was_asked_is_quoted_without_its_neighbours(real_assistant, question, fact, left_out):
+    a = real_assistant.ask(question)
+    assert a.answered and fact in a.text and left_out not in a.text, a.text
+
+
+@pytest.mark.parametrize("question,fact", [
+    ("Who took part in the ASI congress in Mexico City?", "law enforcement"),  # a who question: whole
+    ("Did the RIA win any recognition?", "top 50 social projects"),  # a yes/no question: whole
+    # the verb comes after ", through…" and ", with support of UNESCO": no cut there
+    ("¿Qué evento organizaron TV UNAM y la Universidad Autónoma de Barcelona?", "Media and Information Literacy"),
+])
+def test_sentences_that_cannot_be_cut_are_quoted_whole(real_assistant, question, fact):
+    a = real_assistant.ask(question)
+    assert a.answered and fact in a.text, a.text

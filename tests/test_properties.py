@@ -135,6 +135,25 @@ def test_composed_answers_cite_the_files_text(text, data, lang):
         assert all(cit.passage_start <= a < b <= cit.passage_end for a, b in marks[chunk.id])
 
 
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(documents, st.data())
+def test_a_cut_quote_is_the_start_of_its_sentence_and_cites_the_files_text_up_to_the_cut(text, data):
+    doc = as_document(text)
+    chunks = [c for c in chunk_document(doc) if c.sentences and c.kind != "statistic"]  # "label: figure" is no cut
+    assume(chunks)
+    chunk = data.draw(st.sampled_from(chunks))
+    idx = sorted(data.draw(st.sets(st.integers(0, len(chunk.sentences) - 1), min_size=1)))
+    words = data.draw(st.sets(st.sampled_from(["which", "and", "the", "of", "a", "x"]), max_size=3))
+    answer, (cit,), marks = build_answer_text([(chunk, idx)], "en", lambda clause: any(w in clause for w in words))
+    for i, (a, b) in zip(idx, marks[chunk.id]):
+        s = chunk.sentences[i]
+        assert a == s.start and a < b <= s.end
+        quoted = clean(text[a:b])
+        assert s.text.startswith(quoted) and quoted in cit.text
+        assert b == s.end or cit.text.count(quoted + " …") >= 1  # a cut is marked
+    assert cit.end == marks[chunk.id][-1][1]
+
+
 # ------------------------------------------------------------------ the whole question path
 
 
@@ -177,4 +196,5 @@ def test_any_question_and_history_get_an_answer_or_a_message(tiny_project, quest
     for c in a.citations:
         text = assistant.index.docs[c.doc].text
         assert 0 <= c.passage_start <= c.start < c.end <= c.passage_end <= len(text)
-        assert clean(text[c.start:c.end]).startswith(c.text.split(" … ")[0].split(": ")[0])
+        # the cited span holds the quote up to its first gap: another sentence left out, or a cut clause
+        assert clean(text[c.start:c.end]).startswith(c.text.split(" … ")[0].removesuffix(" …").split(": ")[0])

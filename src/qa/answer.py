@@ -3,7 +3,8 @@ question, cite each with a numbered span, or decline.
 
 Scoring and selection are pure functions over arrays (``sentence_scores``,
 ``select_sentences``); ``compose`` turns a selection into an :class:`Answer`.
-Answer text is profile sentences as written (whitespace cleaned) plus fixed framing
+Answer text is profile sentences as written (whitespace cleaned), a long one up to the
+last clause the question needs and marked "…" where cut (``kept_length``), plus fixed framing
 from ``FRAMING``: for "how many years between A and B?", a marked line counting the years
 between the two quoted (``span_note``); nothing else.
 """
@@ -12,13 +13,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .corpus import Chunk
 from .retrieve import Hit
-from .text import NUMBER_WORDS, fold, glossary_entry, query_terms, raw_tokens, tokenize
+from .text import NUMBER_WORDS, clean, fold, glossary_entry, query_terms, raw_tokens, tokenize
 
 FRAMING = {
     "en": {
@@ -469,6 +471,7 @@ class Candidate:
     terms: frozenset
     row: int = -1  # the sentence's row in the index (its vectors, terms and types)
     passage_terms: frozenset = frozenset()  # every sentence's terms in its passage (empty: the sentence's)
+    typed: bool = False  # gives the kind of answer the question asks for
 
     @property
     def entry_terms(self) -> frozenset:
@@ -577,9 +580,10 @@ def select_sentences(cands: list[Candidate], query_weights: "QueryWeights", seco
     first leaves out and scores nearly as well (from the same passage for any question,
     from another passage only for a question in two parts), or when it is a sentence of
     the same passage that the scores cannot tell apart from the best (quoting both is
-    more honest than guessing). When the question names years or names (``anchors``,
-    stemmed) that the best sentence's passage lacks, the best sentence of a passage that
-    has them joins too: "what has MIT's 2005 project to do with the laptops of Sonora?"
+    more honest than guessing). A best sentence that gives the kind of answer asked for
+    (``Candidate.typed``) is not joined by one of its passage that does not, but for a
+    second part. When the question names years or names (``anchors``, stemmed) that the
+    best sentence's passage lacks, the best sentence of a passage that has them joins too: "what has MIT's 2005 project to do with the laptops of Sonora?"
     takes the 2005 entry and Sonora's. A comparison looks for its other side before a second
     sentence of the same passage."""
     picked = _select(cands, query_weights, second_ratio, min_gain, two_part or comparison, tie_ratio,
@@ -605,8 +609,15 @@ def _select(cands: list[Candidate], query_weights: "QueryWeights", second_ratio:
     best = ranked[0]
     picked = [best]
     runner = next((c for c in ranked[1:] if c.chunk.id == best.chunk.id), None)
-    if ties and runner is not None and best.score > 0 and runner.score >= tie_ratio * best.score:
+    # a best sentence giving the kind of answer asked for answers on its own: a sentence of its
+    # passage beside it would repeat what the question said (Article 203's "Defines the offense
+    # of sex tourism…" beside its term), unless that one gives the kind too or the question has
+    # a second part
+    if ties and runner is not None and best.score > 0 and runner.score >= tie_ratio * best.score \
+            and (runner.typed or not best.typed):
         return [best, runner]
+    if best.typed and not two_part:
+        return picked
     total = sum(query_weights.values())
     if total <= 0:
         return picked
@@ -646,6 +657,8 @@ _NAME_ASKED = re.compile(r"\b(called|(its|the|their|a) names?\b|named|se llama\w
 # a sentence that only finishes the one before it: "unless violence was used… In that case,
 # the sentence is increased by up to half."
 _FINISHES = re.compile(r"^(In (that|this|such) cases?|If so|Otherwise)\b")
+# a research title's year on a line of its own ("… Outlook and Challenges. (2013)"), before the authors
+_YEAR_LINE = re.compile(r"^\W*" + _YEAR + r"\W*$")
 
 
 def asks_name(question: str) -> bool:
@@ -662,16 +675,18 @@ def expand(chunk: Chunk, indices: set[int], question_terms: set[str], title_term
            definition: bool = False, author: bool = False, name: bool = False,
            compared: bool = False) -> list[int]:
     """Sentences to quote from one chunk: the picked ones, the next one after a fragment
-    or a heading, for a definition question the next one when it goes on about the same
-    thing ("It consists of…"), for a question asking a name the one before such a sentence
+    or a heading (but a research entry's authors asked for are the answer: "Who wrote the
+    2015 paper…?" quotes the title and "Darrel M. West", not the summary), for a definition
+    question the next one when it goes on about the same thing ("It consists of…"), for a question asking a name the one before such a sentence
     (which names what "It" is), and the entry's heading lines: an article's label, a
     research entry's title (and its authors when asked for, or when they are short), an
     organization's name unless the question already names it (and is no comparison, whose
     answer must say which figure is whose: "Which covers more countries, RELPE or RIATE?")."""
     out = set(indices)
     for i in list(indices):
-        if (len(chunk.sentences[i].text) < _SHORT or is_heading(chunk, i)) and i + 1 < len(chunk.sentences) \
-                and not (chunk.kind == "research" and i == 0):
+        s = chunk.sentences[i].text
+        if (len(s) < _SHORT or is_heading(chunk, i)) and i + 1 < len(chunk.sentences) \
+                and not (chunk.kind == "research" and (i == 0 or author and i == 1 and not _YEAR_LINE.match(s))):
             out.add(i + 1)
         elif definition and i + 1 < len(chunk.sentences) and _CONTINUES.match(chunk.sentences[i + 1].text):
             out.add(i + 1)
@@ -692,13 +707,76 @@ def expand(chunk: Chunk, indices: set[int], question_terms: set[str], title_term
     return sorted(out)
 
 
-def _join(chunk: Chunk, idx: list[int]) -> str:
+# A trailing clause a long sentence can be quoted without: ", which aims to…", ", allowing…",
+# "; …". Not ", through…" or ", with…": "The National Autonomous University of Mexico, through
+# its tv channel…, with support of UNESCO hosted…" has its verb after them. Only outside
+# brackets: "(in any format, including electronic means)" is one aside.
+_CLAUSE = re.compile(r",\s+(?=(?:which|who|whose|whilst|while|where|as well as|and|in order to|such as|"
+                     r"in addition to|especially|particularly|[a-z]+ing)\b)|;\s+")
+TRIM_FROM = 120  # a sentence shorter than this is quoted whole
+_HEAD = 40  # nor is one whose first clause is shorter: it needs what follows to mean anything
+
+
+def kept_length(text: str, needed: Callable[[str], bool]) -> int:
+    """How much of a sentence to quote: through the last of its clauses that ``needed`` says
+    holds something the question asks about (its words, the kind of answer it wants), the
+    first clause always. "The State of Sonora received 5,000 XO laptops in 2012 under their
+    Un Nuevo Futuro (A New Future) program, which aims to provide tools…" asked how many
+    laptops Sonora got stops at "program"."""
+    if len(text) < TRIM_FROM:
+        return len(text)
+    depth, ends = 0, []
+    marks = {m.start() for m in _CLAUSE.finditer(text)}
+    for i, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif i in marks and depth == 0 and i >= _HEAD:
+            ends.append(i)
+    if not ends:
+        return len(text)
+    keep = ends[0]
+    for a, b in zip(ends, ends[1:] + [len(text)]):
+        if needed(text[a:b]):
+            keep = b
+    return keep
+
+
+_YES_NO = re.compile(r"^\W*(is|are|was|were|do|does|did|can|could|has|have|had|will|would|should|es cierto|"
+                     r"es verdad)\b")
+_WHO = re.compile(r"\b(who|whom|quien|quienes)\b")
+
+
+def quotes_whole(question: str, wanted: str | None) -> bool:
+    """Whether the sentences answering ``question`` are quoted whole: a yes/no question is
+    answered by the whole statement ("Did the RIA win any recognition?"), and "who took part
+    in the ASI congress?" by a clause ("bringing together… youth, to law enforcement") that
+    none of its words is in."""
+    q = fold(question)
+    return bool(_YES_NO.match(q)) or wanted is None and bool(_WHO.search(q))
+
+
+def raw_end(chunk: Chunk, i: int, kept: int) -> int:
+    """The stored file's offset where the first ``kept`` characters of sentence ``i`` (as
+    cleaned for display) end: a clause boundary, found by cleaning the raw text up to it."""
+    s = chunk.sentences[i]
+    if kept >= len(s.text):
+        return s.end
+    raw = chunk.text[s.start - chunk.start:s.end - chunk.start]
+    for m in re.finditer(r"[,;]", raw):
+        if clean(raw[:m.start()]) == s.text[:kept]:
+            return s.start + m.start()
+    return s.end
+
+
+def _join(chunk: Chunk, idx: list[int], kept: dict[int, int]) -> str:
     parts = []
     for j, i in enumerate(idx):
         s = chunk.sentences[i].text
-        if j > 0 and idx[j - 1] != i - 1:
+        if j > 0 and idx[j - 1] != i - 1 and not parts[-1].endswith("…"):
             parts.append("…")
-        parts.append(s)
+        parts.append(s if kept.get(i, len(s)) >= len(s) else s[:kept[i]] + " …")
     text = ""
     for p in parts:
         if not text:
@@ -710,14 +788,20 @@ def _join(chunk: Chunk, idx: list[int]) -> str:
     return text
 
 
-def build_answer_text(groups: list[tuple[Chunk, list[int]]], lang: str) -> tuple[str, list[Citation], dict]:
+def build_answer_text(groups: list[tuple[Chunk, list[int]]], lang: str,
+                      needed: Callable[[str], bool] | None = None) -> tuple[str, list[Citation], dict]:
+    """The answer's text, its citations and the quoted spans per chunk. With ``needed``, a
+    long sentence other than a heading is quoted up to its last needed clause (``kept_length``)."""
     citations, pieces, marks = [], [], {}
     for n, (chunk, idx) in enumerate(groups, start=1):
-        text = _join(chunk, idx)
+        kept = {} if needed is None else {i: kept_length(chunk.sentences[i].text, needed) for i in idx
+                                          if not is_heading(chunk, i)}
+        text = _join(chunk, idx, kept)
+        ends = {i: raw_end(chunk, i, kept[i]) if i in kept else chunk.sentences[i].end for i in idx}
         start = chunk.sentences[idx[0]].start
-        end = chunk.sentences[idx[-1]].end
-        citations.append(Citation(n, chunk.doc, start, end, chunk.section, text, chunk.id, chunk.start, chunk.end))
-        marks.setdefault(chunk.id, []).extend((chunk.sentences[i].start, chunk.sentences[i].end) for i in idx)
+        citations.append(Citation(n, chunk.doc, start, ends[idx[-1]], chunk.section, text, chunk.id, chunk.start,
+                                  chunk.end))
+        marks.setdefault(chunk.id, []).extend((chunk.sentences[i].start, ends[i]) for i in idx)
         pieces.append(f"{text} [{n}]")
     return FRAMING[lang]["prefix"] + " ".join(pieces), citations, marks
 

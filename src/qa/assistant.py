@@ -9,17 +9,17 @@ import re
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .answer import (FEATURES, FRAMING, Answer, Candidate, QueryWeights, Weights, asks_about_now, asks_both,
-                     asks_definition, asks_name, build_answer_text, confidence_from, counted_terms, counts, expand, expected_type, figures,
-                     idf_weights, is_comparison, is_dated, is_heading, is_two_part, lexical_coverage, names_entry,
-                     order_groups, prior_of_rank, question_sides, rescale, role_asked, select_sentences,
-                     sentence_scores, sentence_types, span_note, statistic_misses, title_keys, type_match,
-                     typed_first)
+from .answer import (ANSWER_TYPES, FEATURES, FRAMING, Answer, Candidate, QueryWeights, Weights, asks_about_now,
+                     asks_both, asks_definition, asks_name, build_answer_text, confidence_from, counted_terms, counts,
+                     expand, expected_type, figures, idf_weights, is_comparison, is_dated, is_heading, is_two_part,
+                     lexical_coverage, names_entry, order_groups, prior_of_rank, question_sides, quotes_whole,
+                     rescale, role_asked, select_sentences, sentence_scores, sentence_types, span_note,
+                     statistic_misses, title_keys, type_match, typed_first)
 from .config import Settings
 from .dialog import continues_question, earlier_questions, previous_answer
 from .errors import InputError
@@ -463,10 +463,10 @@ class Assistant:
                        and all(self.sent_terms[r].isdisjoint(g) for g in q.own) for r in rows]
         return rows, owners, F
 
-    def _candidate(self, rank: int, hit: Hit, row: int, score: float = 0.0) -> Candidate:
+    def _candidate(self, rank: int, hit: Hit, row: int, score: float = 0.0, typed: bool = False) -> Candidate:
         """Sentence ``row`` of the passage ranked ``rank``, as selection sees it."""
         return Candidate(rank, hit.chunk, row - int(self.index.sent_first[hit.position]), score, self.sent_terms[row],
-                         row, self.chunk_terms[hit.position])
+                         row, self.chunk_terms[hit.position], typed)
 
     def _sides(self, q: "Question", mode: str, doc: str | None) -> list[tuple["Question", Hit, Candidate]]:
         """Each side of a comparison answered as a question of its own that asks for what the
@@ -518,7 +518,8 @@ class Assistant:
                 if q.wanted:
                     scores = typed_first([h.position for _, h in owners], F[:, FEATURES.index("answer_type")] > 0,
                                          scores, self.weights.typed_share, anywhere=q.wanted in self.few_typed)
-                cands = [self._candidate(rank, h, r, float(scores[j]))
+                typed = F[:, FEATURES.index("answer_type")] > 0 if q.wanted else np.zeros(len(rows), bool)
+                cands = [self._candidate(rank, h, r, float(scores[j]), bool(typed[j]))
                          for j, (r, (rank, h)) in enumerate(zip(rows, owners))]
                 picked = select_sentences(cands, q.weights, two_part=is_two_part(question),
                                           comparison=is_comparison(question),
@@ -542,11 +543,23 @@ class Assistant:
         groups = [(chunk, expand(chunk, idx, q.terms, set(tokenize(chunk.title)), definition, q.wanted == "author",
                                   named, compared))
                   for chunk, idx in order_groups(picked)]
-        text, citations, marks = build_answer_text(groups, lang)
+        needed = None if quotes_whole(question, q.wanted) else self._needed(q)
+        text, citations, marks = build_answer_text(groups, lang, needed)
         note = span_note(question, [c.text for c in citations], lang)
         text = f"{text} {note}" if note else text
         return Answer(question, text, True, lang, tuple(citations), (), confidence, mode, query, kind="answer",
                       marks=marks)
+
+    @staticmethod
+    def _needed(q: "Question") -> Callable[[str], bool]:
+        """Whether a clause holds something ``q`` asks about: one of its words (or of the
+        earlier turns it leans on), the role it asks for, or the kind of answer it wants."""
+        gives = next((g for name, _asks, g in ANSWER_TYPES if name == q.wanted), None)
+        asked = q.terms | set(q.role)
+
+        def needed(clause: str) -> bool:
+            return not asked.isdisjoint(tokenize(clause)) or (gives is not None and bool(gives.search(clause)))
+        return needed
 
     def _confidence(self, q: "Question", picked, supports, mode: str, lang: str) -> float:
         """The decline decision's score for quoting ``picked``: the least sure of its
