@@ -463,6 +463,9 @@ def test_comparisons(question, comparison):
     ("Of the two Latin American education networks RELPE and RIATE, which one covers more countries?",
      ("Latin American education networks RELPE", "RIATE")),
     ("¿Entre la RELPE y la RIATE, cuál junta más países?", ("la RELPE", "la RIATE")),
+    # the pair set off by commas inside the question
+    ("Which of the two Latin American education networks, RELPE or RIATE, covers more countries?",
+     ("RELPE", "RIATE")),
     ("How many years after MIT started One Laptop per Child did Sonora get its XO laptops?",
      ("MIT started One Laptop per Child", "Sonora get its XO laptops")),
     ("Who founded RIATE and which countries joined?", None),

@@ -161,6 +161,12 @@ def test_spanish_names_of_places_and_bodies_are_not_unknown(real_assistant, ques
     # organizing trips is Article 203's "promote, facilitate… or manage"
     ("What's the punishment for someone who organizes trips so people can have sex with children?", "Article 203,",
      "seven to twelve years"),
+    ("What's the punishment for arranging trips so people can have sex with children?", "Article 203,",
+     "seven to twelve years"),
+    # a boss is "one in a position of authority over the victim", advances are harassment
+    ("My boss keeps making sexual advances at me at work. What is the penalty under the penal code?",
+     "Article 259bis", "forty days"),
+    ("Is it a crime if my supervisor keeps making sexual advances?", "Article 259bis", "sexual harassment"),
     # "under 15" is the profile's "under the age of fifteen"
     ("How long can someone go to prison for sexually touching a kid under 15 without having sex with them?",
      "Article 261", "six to thirteen years"),
@@ -200,6 +206,9 @@ def test_an_offense_in_plain_words_gets_its_article(real_assistant, question, ar
     ("About how many people live in Mexico?", "121,736,809"),  # "about" asks for an estimate, not a topic
     ("que pasa si un adulto engaña a una muchacha de 16 para tener relaciones?", "three months and four years"),
     ("que le pasa a alguien que le enseña pornografia a un niño", "six months"),  # Article 200's "pornographic"
+    # "primarias" are the profile's "elementary school"
+    ("el estudio de Jaime Echavarri sobre politicas TIC en cuantas primarias se baso", "6 elementary school"),
+    ("si violan a un niño menor de 15 y usan violencia la pena sube?", "increased by up to half"),  # "sube"
 ])
 def test_everyday_wording_of_what_the_profile_gives(real_assistant, question, fact):
     a = real_assistant.ask(question)
@@ -340,6 +349,8 @@ def test_modes_each_answer(real_assistant):
      ("RELPE", "Formed in 2004"), ("", "founded in 2008")),
     # the pair named first; each figure quoted with the name of its network
     ("Of the two Latin American education networks RELPE and RIATE, which one covers more countries?",
+     ("RELPE", "sixteen Latin American countries"), ("RIATE", "21 countries")),
+    ("Which of the two Latin American education networks, RELPE or RIATE, covers more countries?",
      ("RELPE", "sixteen Latin American countries"), ("RIATE", "21 countries")),
     # both sides find Article 202 best; giving porn to a child loses less by taking Article 200
     ("Which gets a longer prison sentence: giving porn to a child, or making porn that involves children?",

@@ -484,7 +484,9 @@ _COMPARATIVE = (r"more|less|fewer|longer|shorter|higher|lower|larger|bigger|grea
 # "which … more …, A or B?", "more … than …", and the pair named first: "RELPE and RIATE:
 # which one covers more countries?"
 _COMPARISON = re.compile(rf"\b({_COMPARATIVE}|antes)\b.+\b(than|or|que|o)\b|"
-                         rf"\b(and|y|e)\b[^,:]+[,:]\s*(which|who|cual|quien)\b.*\b({_COMPARATIVE})\b")
+                         rf"\b(and|y|e)\b[^,:]+[,:]\s*(which|who|cual|quien)\b.*\b({_COMPARATIVE})\b|"
+                         # "Which of the two networks, RELPE or RIATE, covers more countries?"
+                         rf"\b(which|who|cual|quien)\b[^?]*,[^,?]+\s(or|o)\s[^,?]+,[^?]*\b({_COMPARATIVE})\b")
 _TWO_PART = re.compile(rf"\b(and|y|e)\s+(in\s+|en\s+|a\s+)?{_WH}\b|,\s*(and\s+|y\s+)?{_WH}\b|" + _COMPARISON.pattern
                        + "|" + _SPAN.pattern)
 
@@ -556,7 +558,8 @@ def question_sides(question: str) -> tuple[str, str] | None:
         return None
     head = text[:split].rstrip(" ,")
     cut = max(head.rfind(":"), head.rfind(","), head.rfind("?"))
-    first, second = head[cut + 1:].strip(" ¿¡"), text[rest:].strip(" ¿¡")
+    # a side ends at a comma too: "…, RELPE or RIATE, covers more countries" compares "RIATE"
+    first, second = head[cut + 1:].strip(" ¿¡"), text[rest:].split(",")[0].strip(" ¿¡")
     return (first, second) if tokenize(first) and tokenize(second) else None
 
 
@@ -791,11 +794,12 @@ def _join(chunk: Chunk, idx: list[int], kept: dict[int, int]) -> str:
 def build_answer_text(groups: list[tuple[Chunk, list[int]]], lang: str,
                       needed: Callable[[str], bool] | None = None) -> tuple[str, list[Citation], dict]:
     """The answer's text, its citations and the quoted spans per chunk. With ``needed``, a
-    long sentence other than a heading is quoted up to its last needed clause (``kept_length``)."""
+    long sentence other than a heading or a statistic's "label: figure" (no sentence of the
+    file as written) is quoted up to its last needed clause (``kept_length``)."""
     citations, pieces, marks = [], [], {}
     for n, (chunk, idx) in enumerate(groups, start=1):
-        kept = {} if needed is None else {i: kept_length(chunk.sentences[i].text, needed) for i in idx
-                                          if not is_heading(chunk, i)}
+        kept = {} if needed is None or chunk.kind == "statistic" else \
+            {i: kept_length(chunk.sentences[i].text, needed) for i in idx if not is_heading(chunk, i)}
         text = _join(chunk, idx, kept)
         ends = {i: raw_end(chunk, i, kept[i]) if i in kept else chunk.sentences[i].end for i in idx}
         start = chunk.sentences[idx[0]].start
