@@ -256,6 +256,14 @@ def test_everyday_wording_of_what_the_profile_gives(real_assistant, question, fa
     ("Is there an official site about internet safety for children?",
      "Clic Seguro (Click Security): launched by the Secretariat of Public Education provides online safety "
      "information to all ages. [1]", "what's on it for the kids?", "games, quizzes"),
+    # the follow-up's own words pick the sentence, not the earlier question's, which the lead matches
+    ("What did the Internet Security Alliance start in 2008 about cyberbullying?",
+     "2008 - In an effort to address the growing issue of cyberbullying, the Internet Security Alliance (ASI) "
+     "initiated the Centro de Evaluación de las TICs - CENETIC (ICT Evaluation Center) program … [1]",
+     "where do they get the real-life examples they teach with?", "incident report line"),
+    ("¿Qué es CENETIC?", "Según el perfil: 2008 - In an effort to address the growing issue of cyberbullying, the "
+     "Internet Security Alliance (ASI) initiated the Centro de Evaluación de las TICs - CENETIC (ICT Evaluation "
+     "Center) program … [1]", "¿y de dónde sacan los ejemplos que usan en las clases?", "incident report line"),
 ])
 def test_a_followup_reads_the_earlier_turn(real_assistant, earlier, reply, question, fact):
     a = real_assistant.ask(question, [{"role": "user", "content": earlier}, {"role": "assistant", "content": reply}])

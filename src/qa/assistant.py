@@ -444,7 +444,13 @@ class Assistant:
         F[:, 0] = own + self.weights.lead_share * (led - own)
         F[:, 1] = [lexical_coverage(q.weights, self.chunk_terms[h.position], q.missing) for _, h in owners]
         for s in signals:
-            cos = self.index.sent_vectors[s][rows_arr] @ self.index.encoder(s).encode_query(q.query)
+            vectors = self.index.sent_vectors[s][rows_arr]
+            cos = vectors @ self.index.encoder(s).encode_query(q.query)
+            if q.query != q.text:
+                # a follow-up: its own words count as much as the earlier question's, which the
+                # sentence already quoted matches best ("where do they get the real-life
+                # examples?" after "what did the ASI start in 2008?")
+                cos = 0.5 * (cos + vectors @ self.index.encoder(s).encode_query(q.text))
             F[:, FEATURES.index(s)] = rescale(cos, self.weights.dense_floor[s], self.weights.dense_ceiling[s])
         lead = exact_lead(hits, self.weights.exact_lead_ratio)
         F[:, 4] = [prior_of_rank(0 if h.position == lead else rank) for rank, h in owners]
