@@ -263,7 +263,8 @@ def test_a_long_sentence_is_quoted_through_its_last_clause_the_question_needs():
     sonora = ("2012 - The State of Sonora received 5,000 XO laptops in 2012 under their Un Nuevo Futuro (A New "
               "Future) program, which aims to provide tools giving children access to knowledge and skills.")
     assert sonora[:kept_length(sonora, lambda clause: "laptop" in clause)] == \
-        "2012 - The State of Sonora received 5,000 XO laptops in 2012 under their Un Nuevo Futuro (A New Future) program"
+        "2012 - The State of Sonora received 5,000 XO laptops in 2012 under their Un Nuevo Futuro (A New Future) " \
+        "program"
     assert kept_length(sonora, lambda clause: "tools" in clause) == len(sonora)
     # an aside in brackets is no clause; ", through…" and ", with…" are not either (the verb may follow)
     making = ("Those responsible for creating such material (in any format, including electronic means) face a "

@@ -586,9 +586,10 @@ def select_sentences(cands: list[Candidate], query_weights: "QueryWeights", seco
     more honest than guessing). A best sentence that gives the kind of answer asked for
     (``Candidate.typed``) is not joined by one of its passage that does not, but for a
     second part. When the question names years or names (``anchors``, stemmed) that the
-    best sentence's passage lacks, the best sentence of a passage that has them joins too: "what has MIT's 2005 project to do with the laptops of Sonora?"
-    takes the 2005 entry and Sonora's. A comparison looks for its other side before a second
-    sentence of the same passage."""
+    best sentence's passage lacks, the best sentence of a passage that has them joins too:
+    "what has MIT's 2005 project to do with the laptops of Sonora?" takes the 2005 entry and
+    Sonora's. A comparison looks for its other side before a second sentence of the same
+    passage."""
     picked = _select(cands, query_weights, second_ratio, min_gain, two_part or comparison, tie_ratio,
                      ties=not comparison)
     if not picked or not anchors:
@@ -680,11 +681,12 @@ def expand(chunk: Chunk, indices: set[int], question_terms: set[str], title_term
     """Sentences to quote from one chunk: the picked ones, the next one after a fragment
     or a heading (but a research entry's authors asked for are the answer: "Who wrote the
     2015 paper…?" quotes the title and "Darrel M. West", not the summary), for a definition
-    question the next one when it goes on about the same thing ("It consists of…"), for a question asking a name the one before such a sentence
-    (which names what "It" is), and the entry's heading lines: an article's label, a
-    research entry's title (and its authors when asked for, or when they are short), an
-    organization's name unless the question already names it (and is no comparison, whose
-    answer must say which figure is whose: "Which covers more countries, RELPE or RIATE?")."""
+    question the next one when it goes on about the same thing ("It consists of…"), for a
+    question asking a name the one before such a sentence (which names what "It" is), and
+    the entry's heading lines: an article's label, a research entry's title (and its authors
+    when asked for, or when they are short), an organization's name unless the question
+    already names it (and is no comparison, whose answer must say which figure is whose:
+    "Which covers more countries, RELPE or RIATE?")."""
     out = set(indices)
     for i in list(indices):
         s = chunk.sentences[i].text
