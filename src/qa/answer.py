@@ -252,7 +252,8 @@ def expected_type(question: str) -> str | None:
     return None
 
 
-_NUMBER_WORD = next(gives for name, _asks, gives in ANSWER_TYPES if name == "number")  # a figure, not a year
+GIVES = {name: gives for name, _asks, gives in ANSWER_TYPES}  # a kind of answer -> what a sentence giving it has
+_NUMBER_WORD = GIVES["number"]  # a figure, not a year
 _COUNTED = re.compile(r"\b(?:how many|number of|cuant[oa]s|numero de|cantidad de)\s+(.+)", re.I)
 COUNT_WINDOW = 4  # tokens either side of a figure that say what it counts
 

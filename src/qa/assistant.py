@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .answer import (ANSWER_TYPES, FEATURES, FRAMING, Answer, Candidate, QueryWeights, Weights, asks_about_now,
+from .answer import (FEATURES, FRAMING, GIVES, Answer, Candidate, QueryWeights, Weights, asks_about_now,
                      asks_both, asks_definition, asks_name, build_answer_text, confidence_from, counted_terms, counts,
                      expand, expected_type, figures, idf_weights, is_comparison, is_dated, is_heading, is_two_part,
                      lexical_coverage, names_entry, order_groups, prior_of_rank, question_sides, quotes_whole,
@@ -521,10 +521,10 @@ class Assistant:
             rows, owners, F = self.features(q, hits, mode, candidates)
             if rows:
                 scores = sentence_scores(F, self.weights, lang)
-                if q.wanted:
-                    scores = typed_first([h.position for _, h in owners], F[:, FEATURES.index("answer_type")] > 0,
-                                         scores, self.weights.typed_share, anywhere=q.wanted in self.few_typed)
                 typed = F[:, FEATURES.index("answer_type")] > 0 if q.wanted else np.zeros(len(rows), bool)
+                if q.wanted:
+                    scores = typed_first([h.position for _, h in owners], typed, scores, self.weights.typed_share,
+                                         anywhere=q.wanted in self.few_typed)
                 cands = [self._candidate(rank, h, r, float(scores[j]), bool(typed[j]))
                          for j, (r, (rank, h)) in enumerate(zip(rows, owners))]
                 picked = select_sentences(cands, q.weights, two_part=is_two_part(question),
@@ -560,7 +560,7 @@ class Assistant:
     def _needed(q: "Question") -> Callable[[str], bool]:
         """Whether a clause holds something ``q`` asks about: one of its words (or of the
         earlier turns it leans on), the role it asks for, or the kind of answer it wants."""
-        gives = next((g for name, _asks, g in ANSWER_TYPES if name == q.wanted), None)
+        gives = GIVES.get(q.wanted)
         asked = q.terms | set(q.role)
 
         def needed(clause: str) -> bool:
