@@ -87,6 +87,8 @@ def test_sentence_scores_are_linear_in_the_features_per_language():
     ("que le pasa a alguien que obliga a un menor", "penalty"),
     ("¿Qué le pasa al que viaja para abusar de niños?", "penalty"),
     ("What happens to the pictures seized in a child porn case?", None),
+    ("What happens to a boss who keeps sexually harassing someone who works under them?", "penalty"),
+    ("que le pasa a un maestro que acosa a una alumna", "penalty"),
     ("Is there a study on the digital gap in Mexico? Who did it?", "author"),
     ("hay algun estudio del Banco Mundial sobre cibercrimen? quien lo escribio", "author"),
     ("Who did it?", None),
@@ -143,6 +145,7 @@ def test_a_place_sentence_names_where(sentence, gives):
     ("The punishment is a fine of forty days’ minimum salary.", 1.0),
     ("Increased penalties also apply if two or more offenders are involved.", 0.5),  # raised, not given
     ("If violence was used, the penalty is increased by up to half.", 0.5),
+    ("If the crime is committed by a public servant they will lose their position.", 0.5),
     ("The same penalties apply to those who reproduce such content.", 0.0),
 ])
 def test_a_penalty_sentence_gives_a_term_or_a_fine(sentence, match):
@@ -383,6 +386,32 @@ def test_a_question_asking_a_name_quotes_the_sentence_that_gives_it():
     assert not asks_name("What does the mobile cinema bring to remote areas?")
     assert expand(entry, {1}, set(), set(), name=True) == [0, 1]
     assert expand(entry, {1}, set(), set()) == [1]
+    assert expand(entry, {2}, set(), set(), name=True) == [0, 2]  # an entry names itself in its first line
+
+
+@pytest.mark.parametrize("question,asks", [
+    ("Which university project lets teachers earn a diploma in using computers for teaching?", True),
+    ("Is there a Latin American group of organizations focused on kids' right to use technology safely?", True),
+    ("What program does the SEP run?", True),
+    ("que programa da laptops", True),
+    ("hay algun programa para maestros?", True),
+    ("y esas compus son de que proyecto internacional", True),
+    ("What does the program do?", False),
+    ("What is the goal of the program?", False),
+    ("Which UN agency backed the 2014 pilot?", False),  # a party the entry names, not the entry
+    ("que empresas apoyaron el proyecto", False),
+])
+def test_an_entry_asked_for_by_what_it_does_is_a_name_asked(question, asks):
+    assert asks_name(question) is asks
+
+
+def test_an_organization_asked_for_is_quoted_with_its_name_though_the_question_paraphrases_it():
+    org = chunk("organization", "The Network for the Rights of Children - RedNATIC",
+                ("The Network for the Rights of Children - RedNATIC", "Is a network of rights groups.",
+                 "It comprises a joint group of organizations from across Latin America."))
+    terms, title = {"network", "right", "children"}, {"network", "right", "children", "rednatic"}
+    assert expand(org, {2}, terms, title) == [2]  # named, it seems
+    assert expand(org, {2}, terms, title, name=True) == [0, 2]  # not its second line
 
 
 def test_typed_first_puts_the_sentence_giving_the_kind_asked_first_within_its_passage():

@@ -261,6 +261,17 @@ def test_everyday_wording_of_what_the_profile_gives(real_assistant, question, fa
      "2008 - In an effort to address the growing issue of cyberbullying, the Internet Security Alliance (ASI) "
      "initiated the Centro de Evaluación de las TICs - CENETIC (ICT Evaluation Center) program … [1]",
      "where do they get the real-life examples they teach with?", "incident report line"),
+    # "the program" is the one the conversation is about
+    ("How many XO laptops did Sonora get?", "The State of Sonora received 5,000 XO laptops in 2012.",
+     "What was the program called?", "Un Nuevo Futuro"),
+    # what a public servant convicted of rape loses, not the increased penalties beside it
+    ("cuanto le dan a alguien que viola a un niño menor de 15", "Según el artículo 266 del Código Penal, entre 8 y 30 "
+     "años de prisión.", "y si es un servidor publico?", "lose their position"),
+    ("que pasa si alguien con autoridad, como un jefe, acosa sexualmente a otra persona una y otra vez",
+     "Según el Artículo 259bis, se castiga con una multa de forty days’ minimum salary.", "y si es servidor publico?",
+     "lose their job"),
+    ("cuando llegaron las laptops a Sonora", "En 2012 el estado de Sonora recibió 5,000 laptops XO.",
+     "y esas compus son de que proyecto internacional", "One Laptop per Child"),
     ("¿Qué es CENETIC?", "Según el perfil: 2008 - In an effort to address the growing issue of cyberbullying, the "
      "Internet Security Alliance (ASI) initiated the Centro de Evaluación de las TICs - CENETIC (ICT Evaluation "
      "Center) program … [1]", "¿y de dónde sacan los ejemplos que usan en las clases?", "incident report line"),
@@ -401,6 +412,20 @@ def test_a_project_described_in_everyday_words_is_named(real_assistant, question
     # the best sentence ("It consists of a mobile cinema service…") is quoted with the one naming it
     a = real_assistant.ask(question)
     assert a.answered and "Cinetransformers" in a.text, a.text
+
+
+@pytest.mark.parametrize("question,name", [
+    ("Which university project lets teachers earn a diploma in using computers for teaching?", "EducaTIC"),
+    ("Is there a Latin American group of organizations focused on kids' right to use technology safely?", "RedNATIC"),
+])
+def test_an_entry_asked_for_by_what_it_does_is_named(real_assistant, question, name):
+    a = real_assistant.ask(question)
+    assert a.answered and name in a.text, a.text
+
+
+def test_what_happens_to_an_offender_is_the_penalty(real_assistant):
+    a = real_assistant.ask("What happens to a boss who keeps sexually harassing someone who works under them?")
+    assert a.answered and "forty days" in a.text, a.text
 
 
 def test_a_long_sentence_is_quoted_up_to_what_was_asked(real_assistant):

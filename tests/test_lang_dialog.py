@@ -41,6 +41,13 @@ def test_standalone_question_is_not_a_followup():
     assert not is_followup("What is the age of consent in Mexico?", HISTORY)
     assert resolve("What is the age of consent in Mexico?", HISTORY) == "What is the age of consent in Mexico?"
     assert not is_followup("And how many?", [])
+    assert not is_followup("How many students did the 2014 pilot reach?", HISTORY)
+
+
+@pytest.mark.parametrize("question", ["What was the program called?", "under what program tho?",
+                                      "¿cómo se llamaba el proyecto?"])
+def test_a_question_naming_nothing_particular_is_a_followup(question):
+    assert is_followup(question, HISTORY)
 
 
 def test_chained_followups_reach_back_to_the_topic():

@@ -157,8 +157,13 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
                 # "what happens to someone who…", "¿qué le pasa al que…?": what the law does to an offender
                 r"what (can |could |will |would )?happens? (to|if) (someone|somebody|anyone|anybody|a person|people|those|"
                 r"the person|an adult|adults|a man|a teacher|whoever)|"
+                # "what happens to a boss who keeps harassing…?"
+                r"what (can |could |will |would )?happens? to (a|an|the|any) ([\w'-]+ ){1,3}who\b|"
                 r"que (le |les )?(pasa|pasaria|puede pasar|va a pasar|sucede|hacen|le hacen) (a |al |con |si )?"
-                r"(alguien|quien|una persona|los que|el que|que|la persona|un adulto|quienes))", re.I),
+                r"(alguien|quien|una persona|los que|el que|que|la persona|un adulto|quienes)|"
+                r"que (le |les )?(pasa|pasaria|puede pasar|va a pasar|sucede|hacen) (a|al) (un |una |el |la |los |las )?"
+                r"(jefe|maestro|maestra|profesor|profesora|adulto|hombre|senor|tipo|servidor|funcionario)s? (que|quien)\b)",
+     re.I),
      # a term or a fine: not a sentence that only names "the same penalties" (a penalty
      # raised is a weaker answer, see RAISED)
      re.compile(r"\b(years?|months?|days?)['’]?\s+(imprisonment|in prison|minimum salary)|\bimprisonment (for|of)\b|"
@@ -200,8 +205,10 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
 )
 
 
-# "the penalty is increased by up to half": about a penalty, but not the term or fine itself
-RAISED = re.compile(r"\b(penalty|penalties|sentence) (is|are) increased|\bincreased (penalt|sentence)", re.I)
+# "the penalty is increased by up to half", "a public servant… will lose their job": about a
+# penalty, but not the term or fine itself
+RAISED = re.compile(r"\b(penalty|penalties|sentence) (is|are) increased|\bincreased (penalt|sentence)|"
+                    r"\blose their (job|position)\b", re.I)
 
 
 _NOW = re.compile(r"\b(today|currently|nowadays|right now|at present|presently|these days|still|actualmente|"
@@ -659,6 +666,19 @@ _CONTINUES = re.compile(r"^(It|Its|This|These|They|Their|The (program|project|st
 # "what was the traveling movie-theater project called?": the answer must hold the name,
 # which a sentence going on about it ("It consists of a mobile cinema…") leaves to the one before
 _NAME_ASKED = re.compile(r"\b(called|(its|the|their|a) names?\b|named|se llama\w*|llamad[oa]s?|nombre)", re.I)
+# an entry asked for by what it is or does: "Which university project lets teachers earn a
+# diploma…?", "Is there a Latin American group of organizations…?", "¿qué programa…?"
+# (not a company or an agency: "Which UN agency backed…?" asks for a party the entry names)
+_ENTITY = (r"(project|program|programme|initiative|organi[sz]ation|group|network|website|site|web ?page|platform|"
+           r"campaign|foundation|association|service|portal|alliance|coalition)s?")
+_ENTITIES = (r"(proyecto|programa|iniciativa|organizacion|grupo|red|pagina|sitio|plataforma|campana|fundacion|"
+             r"asociacion|servicio|portal|alianza)s?")
+_NOT_ADJECTIVE = r"(?!(?:is|are|was|were|does|do|did|has|have|had|can|could|will|would|the|a|an|this|that|its|their|of)\b)"
+_ENTITY_ASKED = re.compile(
+    r"\b(which|what) (" + _NOT_ADJECTIVE + r"[\w'-]+ ){0,3}" + _ENTITY + r"\b|"
+    r"\b(is|are) there (a|an|any|some) ([\w'-]+ ){0,3}" + _ENTITY + r"\b|"
+    r"\b(que|cual|cuales)( es el| es la| son los| son las)? " + _ENTITIES + r"\b|"
+    r"\b(hay|existe|existen) (algun|alguna|algunos|algunas|un|una) (tipo de )?" + _ENTITIES + r"\b")
 # a sentence that only finishes the one before it: "unless violence was used… In that case,
 # the sentence is increased by up to half."
 _FINISHES = re.compile(r"^(In (that|this|such) cases?|If so|Otherwise)\b")
@@ -667,8 +687,10 @@ _YEAR_LINE = re.compile(r"^\W*" + _YEAR + r"\W*$")
 
 
 def asks_name(question: str) -> bool:
-    """'What's the name of the movie-theater-on-wheels project?', '¿cómo se llama…?'"""
-    return bool(_NAME_ASKED.search(fold(question)))
+    """'What's the name of the movie-theater-on-wheels project?', '¿cómo se llama…?', 'Which
+    university project lets teachers earn a diploma…?'"""
+    q = fold(question)
+    return bool(_NAME_ASKED.search(q) or _ENTITY_ASKED.search(q))
 
 
 def asks_definition(question: str) -> bool:
@@ -698,8 +720,9 @@ def expand(chunk: Chunk, indices: set[int], question_terms: set[str], title_term
             out.add(i + 1)
         if i + 1 < len(chunk.sentences) and _FINISHES.match(chunk.sentences[i + 1].text):
             out.add(i + 1)
-        if name and i > 0 and _CONTINUES.match(chunk.sentences[i].text):
-            out.add(i - 1)
+        if name and i > 0 and chunk.kind not in ("organization", "timeline") \
+                and _CONTINUES.match(chunk.sentences[i].text):
+            out.add(i - 1)  # an entry names itself in its first line, added below
     if chunk.kind == "research":
         out.add(0)
         if len(chunk.sentences) > 1 and (author or len(chunk.sentences[1].text) <= 40):
@@ -708,8 +731,10 @@ def expand(chunk: Chunk, indices: set[int], question_terms: set[str], title_term
         out.add(0)
     elif chunk.kind == "organization" and chunk.title:
         named = title_terms and len(title_terms & question_terms) / len(title_terms) >= 0.5
-        if compared or not named:
+        if compared or name or not named:
             out.add(0)
+    elif chunk.kind == "timeline" and name:
+        out.add(0)  # the entry's first sentence names what it is about
     return sorted(out)
 
 

@@ -386,8 +386,10 @@ class Assistant:
             missing = self.weights.missing_word * len(unseen) * sum(qw.values()) / len(qw)
         wanted = expected_type(question)
         asked_before = expected_type(earlier[0]) if earlier else None
-        if wanted is None and earlier and continues_question(question):
-            wanted = asked_before  # "And for those who make it?" after "What's the penalty…?"
+        # "And for those who make it?" after "What's the penalty…?", but "¿y esas compus son de
+        # qué proyecto?" after "¿cuándo llegaron?" asks a name
+        if wanted is None and earlier and continues_question(question) and not asks_name(question):
+            wanted = asked_before
         earlier_terms = frozenset(v for e in earlier for g in query_terms(e, detect_language(e)) for v in g)
         # the names and years the question before asked about, other than countries (see _left_subject)
         earlier_names = frozenset()

@@ -20,15 +20,26 @@ _REFERENCES = frozenset(
 )
 
 
+# words that name no particular thing: "What was the program called?", "under what program tho?"
+# lean on the conversation for which program
+_GENERIC = frozenset(
+    """program programme project initiative organization organisation group network website site page platform
+    campaign foundation plan strategy pilot event law article report study paper document company service portal
+    called named name tho though exactly
+    programa proyecto iniciativa organizacion grupo red pagina sitio plataforma campana fundacion estrategia
+    evento ley articulo informe estudio documento empresa servicio llama llamaba llamado nombre""".split()
+)
+
+
 def is_followup(question: str, history: Sequence[dict]) -> bool:
     """True when there is history and the question opens like a continuation, points back
-    with a pronoun, or names nothing on its own."""
+    with a pronoun, or names nothing particular on its own."""
     if not any(t.get("role") == "user" for t in history):
         return False
     words = raw_tokens(question)
     if _LEADS.search(question) or any(w in _REFERENCES for w in words):
         return True
-    content = [w for w in words if w not in STOPWORDS]
+    content = [w for w in words if w not in STOPWORDS and w not in _GENERIC]
     return len(content) <= 1
 
 
