@@ -265,11 +265,12 @@ def test_everyday_wording_of_what_the_profile_gives(real_assistant, question, fa
     ("How many XO laptops did Sonora get?", "The State of Sonora received 5,000 XO laptops in 2012.",
      "What was the program called?", "Un Nuevo Futuro"),
     # what a public servant convicted of rape loses, not the increased penalties beside it
-    ("cuanto le dan a alguien que viola a un niño menor de 15", "Según el artículo 266 del Código Penal, entre 8 y 30 "
-     "años de prisión.", "y si es un servidor publico?", "lose their position"),
+    ("cuanto le dan a alguien que viola a un niño menor de 15",
+     "Según el artículo 266 del Código Penal, entre 8 y 30 años de prisión.", "y si es un servidor publico?",
+     "lose their position"),
     ("que pasa si alguien con autoridad, como un jefe, acosa sexualmente a otra persona una y otra vez",
-     "Según el Artículo 259bis, se castiga con una multa de forty days’ minimum salary.", "y si es servidor publico?",
-     "lose their job"),
+     "Según el Artículo 259bis, se castiga con una multa de forty days’ minimum salary.",
+     "y si es servidor publico?", "lose their job"),
     ("cuando llegaron las laptops a Sonora", "En 2012 el estado de Sonora recibió 5,000 laptops XO.",
      "y esas compus son de que proyecto internacional", "One Laptop per Child"),
     ("¿Qué es CENETIC?", "Según el perfil: 2008 - In an effort to address the growing issue of cyberbullying, the "

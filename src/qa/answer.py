@@ -161,8 +161,10 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
                 r"what (can |could |will |would )?happens? to (a|an|the|any) ([\w'-]+ ){1,3}who\b|"
                 r"que (le |les )?(pasa|pasaria|puede pasar|va a pasar|sucede|hacen|le hacen) (a |al |con |si )?"
                 r"(alguien|quien|una persona|los que|el que|que|la persona|un adulto|quienes)|"
-                r"que (le |les )?(pasa|pasaria|puede pasar|va a pasar|sucede|hacen) (a|al) (un |una |el |la |los |las )?"
-                r"(jefe|maestro|maestra|profesor|profesora|adulto|hombre|senor|tipo|servidor|funcionario)s? (que|quien)\b)",
+                r"que (le |les )?(pasa|pasaria|puede pasar|va a pasar|sucede|hacen) (a|al) "
+                r"(un |una |el |la |los |las )?"
+                r"(jefe|maestro|maestra|profesor|profesora|adulto|hombre|senor|tipo|servidor|funcionario)s? "
+                r"(que|quien)\b)",
      re.I),
      # a term or a fine: not a sentence that only names "the same penalties" (a penalty
      # raised is a weaker answer, see RAISED)
@@ -673,7 +675,8 @@ _ENTITY = (r"(project|program|programme|initiative|organi[sz]ation|group|network
            r"campaign|foundation|association|service|portal|alliance|coalition)s?")
 _ENTITIES = (r"(proyecto|programa|iniciativa|organizacion|grupo|red|pagina|sitio|plataforma|campana|fundacion|"
              r"asociacion|servicio|portal|alianza)s?")
-_NOT_ADJECTIVE = r"(?!(?:is|are|was|were|does|do|did|has|have|had|can|could|will|would|the|a|an|this|that|its|their|of)\b)"
+_NOT_ADJECTIVE = (r"(?!(?:is|are|was|were|does|do|did|has|have|had|can|could|will|would|the|a|an|this|that|its|"
+                  r"their|of)\b)")
 _ENTITY_ASKED = re.compile(
     r"\b(which|what) (" + _NOT_ADJECTIVE + r"[\w'-]+ ){0,3}" + _ENTITY + r"\b|"
     r"\b(is|are) there (a|an|any|some) ([\w'-]+ ){0,3}" + _ENTITY + r"\b|"
