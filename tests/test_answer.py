@@ -98,6 +98,7 @@ def test_sentence_scores_are_linear_in_the_features_per_language():
     ("¿Qué día se celebra?", "date"),
     ("What day-to-day risks do children face?", None),
     ("How much is that fine in pesos?", "money"),
+    ("How many pesos is one day of minimum salary?", "money"),
     ("Which phone company worked with FOSI?", None),  # a company, not a phone number
     ("What phone number do I call?", "contact"),
     ("what % of people in rural mexico have internet at home?", "percent"),
@@ -354,6 +355,7 @@ def test_what_a_country_statistic_does_not_answer(question, lang, label, misses)
     ("How many RIA centers are operating today?", True),
     ("¿Cuántos centros RIA hay actualmente?", True),
     ("Is Clic Seguro still running?", True),
+    ("cuantos centros RIA tiene ahorita la Fundacion Proacceso", True),
     ("How many RIA centers were launched in 2009?", False),
 ])
 def test_a_question_about_how_things_stand_now(question, now):

@@ -98,7 +98,7 @@ _YEAR = r"(?:19|20)\d{2}"
 ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
     ("money",
      re.compile(r"\b(budget|cost|costs|price|funding|funded with|how much money|spent|spend|invest\w*|salary of|presupuesto|cuesta|cuestan|costo|precio|financiamiento|inversion|gasto|"
-                r"(in|en) (pesos|dollars|dolares|usd|mxn)\b)", re.I),
+                r"(in|en) (pesos|dollars|dolares|usd|mxn)\b|(how many|cuant[oa]s) (pesos|dollars|dolares)\b)", re.I),
      re.compile(r"[$€£]|\b(dollars?|pesos?|euros?|usd|mxn|budget|funding|invest\w*)\b", re.I)),
     ("contact",
      # a phone number or an address asked for, not a website named as a topic ("what do
@@ -213,8 +213,8 @@ RAISED = re.compile(r"\b(penalty|penalties|sentence) (is|are) increased|\bincrea
                     r"\blose their (job|position)\b", re.I)
 
 
-_NOW = re.compile(r"\b(today|currently|nowadays|right now|at present|presently|these days|still|actualmente|"
-                  r"hoy en dia|hoy|ahora|todavia|en la actualidad)\b")
+_NOW = re.compile(r"\b(today|currently|nowadays|right now|at present|presently|these days|still|at the moment|"
+                  r"actualmente|hoy en dia|hoy|ahora|ahorita|todavia|en la actualidad|a la fecha)\b")
 _DATED = re.compile(r"\b" + _YEAR + r"\b")
 
 
