@@ -488,7 +488,7 @@ def test_comparisons(question, comparison):
     ("cuantos años pasaron desde que el MIT lanzo One Laptop per Child hasta que sonora recibio sus laptops XO?",
      ("el MIT lanzo One Laptop per Child", "sonora recibio sus laptops XO")),
     # a side that names nothing, no comparison, no span
-    ("Which is punished more harshly in Mexico: making sexual material with kids, or just having it?", None),
+    ("Which is punished more harshly in Mexico: making sexual material with kids, or just doing it?", None),
     ("How many Facebook users and how many mobile subscribers does Mexico have?", None),
     ("How many years in prison for rape under Article 265?", None),
     # the pair named before the question; a span "after A did B"
@@ -501,6 +501,9 @@ def test_comparisons(question, comparison):
     ("How many years after MIT started One Laptop per Child did Sonora get its XO laptops?",
      ("MIT started One Laptop per Child", "Sonora get its XO laptops")),
     ("Who founded RIATE and which countries joined?", None),
+    # a side named only in a paraphrased word
+    ("Which gets more prison time in Mexico: making child porn or only having it?",
+     ("making child porn", "only having it")),
     # two things asked about at once, each with what is asked of it
     ("Which tech companies backed both the mobile cinema project and the 2014 school laptop pilot?",
      ("Which tech companies backed the mobile cinema project",

@@ -298,6 +298,18 @@ def test_a_comparison_quotes_both_sides(real_assistant):
     assert a.answered and "sixteen Latin American countries" in a.text and "21 countries" in a.text, a.text
 
 
+def test_a_comparison_within_one_article_quotes_both_of_its_terms(real_assistant):
+    a = real_assistant.ask("Which gets more prison time in Mexico: making child porn or just having it?")
+    assert a.answered and "seven and twelve years" in a.text and "one to five years" in a.text, a.text
+    assert len(a.citations) == 1 and a.citations[0].text.startswith("Article 202"), a.text
+
+
+def test_having_pictures_is_possession(real_assistant):
+    a = real_assistant.ask("How much jail time can someone get just for having sexual pictures of kids on their "
+                           "computer?")
+    assert a.answered and "Possession of child pornography incurs a sentence of one to five years" in a.text, a.text
+
+
 def test_followup_uses_the_earlier_turn(real_assistant):
     first = real_assistant.ask("What was the 2014 digital inclusion pilot?")
     assert first.answered and "Programa de Inclusión Digital" in first.text

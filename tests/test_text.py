@@ -80,6 +80,10 @@ def test_organizing_is_managing_but_an_organization_is_not():
 
 def test_a_stop_word_with_a_paraphrase_is_kept():
     assert "creat" in {v for g in query_terms("If someone makes sexual videos of children", "en") for v in g}
+    assert ("have", "possess") in query_terms("just for having pictures of kids", "en")
+    # but not "have", which shares "having"'s stem
+    assert query_terms("How many mobile subscribers does Mexico have?", "en") == [
+        ("mobil",), ("subscrib",), ("mexico",)]
 
 
 def test_initials_of_capitalized_names():

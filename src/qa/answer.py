@@ -570,7 +570,8 @@ def question_sides(question: str) -> tuple[str, str] | None:
     cut = max(head.rfind(":"), head.rfind(","), head.rfind("?"))
     # a side ends at a comma too: "…, RELPE or RIATE, covers more countries" compares "RIATE"
     first, second = head[cut + 1:].strip(" ¿¡"), text[rest:].split(",")[0].strip(" ¿¡")
-    return (first, second) if tokenize(first) and tokenize(second) else None
+    # a side may name its thing in a word that is only a paraphrase: "…or only having it?"
+    return (first, second) if query_terms(first) and query_terms(second) else None
 
 
 def is_two_part(question: str) -> bool:

@@ -487,6 +487,7 @@ class Assistant:
         if not sides:
             return []
         options = []  # per side: its question, and its passages best first as (score, hit, candidate)
+        inside = []  # per side: a passage -> its sentences as (score, candidate), the side's pick first
         for side in sides:
             sq = replace(self.analyse(side, [], q.lang), wanted=q.wanted, role=q.role)
             hits = self.retrievers.for_mode(mode).search(side, max(self.settings.k, CANDIDATE_PASSAGES), doc=doc)
@@ -497,20 +498,45 @@ class Assistant:
             by_passage: dict[int, list[int]] = {}
             for i, (_, h) in enumerate(owners):
                 by_passage.setdefault(h.position, []).append(i)
-            ranked = []
-            for members in by_passage.values():
+            ranked, within = [], {}
+            for position, members in by_passage.items():
                 # in a passage, a sentence giving the kind of answer asked for: the sides are compared on it
-                i = max(members, key=lambda i: (F[i, FEATURES.index("answer_type")] > 0, scores[i]))
-                rank, h = owners[i]
-                ranked.append((float(scores[members].max()), h, self._candidate(rank, h, rows[i])))
+                order = sorted(members, key=lambda i: (F[i, FEATURES.index("answer_type")] > 0, scores[i]),
+                               reverse=True)
+                rank, h = owners[order[0]]
+                ranked.append((float(scores[members].max()), h, self._candidate(rank, h, rows[order[0]])))
+                within[position] = [(float(scores[i]), self._candidate(owners[i][0], owners[i][1], rows[i]))
+                                    for i in order if i == order[0] or F[i, FEATURES.index("answer_type")] > 0
+                                    or F[order[0], FEATURES.index("answer_type")] == 0]
             ranked.sort(key=lambda t: -t[0])
             options.append((sq, ranked))
+            inside.append(within)
         (first_q, first), (second_q, second) = options
         if first[0][1].position == second[0][1].position:
-            if len(first) < 2 or len(second) < 2:
+            # both sides find one passage best: two of its sentences, when it tells the sides apart
+            # ("making child porn or only having it?": Article 202 gives both terms), else the
+            # side that loses less takes its next passage
+            h, position = first[0][1], first[0][1].position
+            (s1, c1), (s2, c2) = inside[0][position][0], inside[1][position][0]
+            alone = []  # (total, first's candidate, second's candidate)
+            if c1.row != c2.row:
+                alone.append((s1 + s2, c1, c2))
+            else:
+                alone += [(s1 + s, c1, c) for s, c in inside[1][position][1:2]]
+                alone += [(s + s2, c, c2) for s, c in inside[0][position][1:2]]
+            apart = []
+            if len(second) > 1:
+                apart.append((first[0][0] + second[1][0], (first[0][1], first[0][2]), (second[1][1], second[1][2])))
+            if len(first) > 1:
+                apart.append((first[1][0] + second[0][0], (first[1][1], first[1][2]), (second[0][1], second[0][2])))
+            best_alone = max(alone, key=lambda t: t[0], default=None)
+            best_apart = max(apart, key=lambda t: t[0], default=None)
+            if best_alone is not None and (best_apart is None or best_alone[0] >= best_apart[0]):
+                return [(first_q, h, best_alone[1]), (second_q, h, best_alone[2])]
+            if best_apart is None:
                 return []
-            keep_first = first[0][0] + second[1][0] >= first[1][0] + second[0][0]
-            first, second = (first, second[1:]) if keep_first else (first[1:], second)
+            (h1, c1), (h2, c2) = best_apart[1], best_apart[2]
+            return [(first_q, h1, c1), (second_q, h2, c2)]
         return [(sq, h, c) for sq, (_, h, c) in ((first_q, first[0]), (second_q, second[0]))]
 
     def _compose(self, question: str, earlier: list[str], query: str, lang: str, hits, mode: str,

@@ -188,7 +188,8 @@ SYNONYMS: dict[str, str] = {
     "sell": "sells distributes", "send": "distributes circulates", "spread": "distributes circulates",
     "make": "makes creating production", "produce": "production creating", "film": "films creating", "record": "recording creating",
     "keep": "store possession", "download": "store possession", "own": "possession", "save": "store possession",
-    "saved": "store possession",
+    "saved": "store possession", "having": "possession", "possessing": "possession",
+    "have": "have",  # not "having"'s possession: "How many subscribers does Mexico have?"
     "rent": "lease", "mental": "psychiatric", "therapy": "psychiatric treatment", "counseling": "psychiatric treatment",
     "psychologist": "psychiatric", "psychiatrist": "psychiatric", "force": "compelling coercion force", "pressure": "coercion compelling", "push": "inducing compelling", "convince": "inducing persuading",
     "persuade": "persuading inducing", "touch": "sexual act", "fondle": "sexual act", "trip": "travel", "trips": "travel",
