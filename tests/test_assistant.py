@@ -430,6 +430,9 @@ def test_a_project_described_in_everyday_words_is_named(real_assistant, question
 @pytest.mark.parametrize("question,name", [
     ("Which university project lets teachers earn a diploma in using computers for teaching?", "EducaTIC"),
     ("Is there a Latin American group of organizations focused on kids' right to use technology safely?", "RedNATIC"),
+    # not the entry the question names (the Secretariat of Public Education's)
+    ("Does the education ministry have a website that teaches kids how to stay safe online? What is it called?",
+     "Clic Seguro"),
 ])
 def test_an_entry_asked_for_by_what_it_does_is_named(real_assistant, question, name):
     a = real_assistant.ask(question)

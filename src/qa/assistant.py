@@ -145,6 +145,7 @@ class Question:
     said: frozenset[str] = frozenset()
     own: tuple[tuple[str, ...], ...] = ()
     earlier_names: frozenset[str] = frozenset()  # the names and years the question before asked about
+    name: bool = False  # it asks for an entry's name ("Is there a website…? What's it called?")
 
 
 _MARKER = re.compile(r"\s*\[\d+\]")
@@ -406,7 +407,8 @@ class Assistant:
                         frozenset(raw_tokens(question)), frozenset(v for g in groups for v in g),
                         tuple(salient), self._anchors(question, salient),
                         tuple(g for w in raw_tokens(question) if w in _OFFENSES for g in query_terms(w, lang)),
-                        frozenset(t for e in earlier for t in raw_tokens(e)), earlier_terms, said, own, earlier_names)
+                        frozenset(t for e in earlier for t in raw_tokens(e)), earlier_terms, said, own, earlier_names,
+                        asks_name(question))
 
     def _with_typed(self, q: "Question", hits: list[Hit], doc: str | None) -> tuple[list[Hit], int]:
         """``hits`` with the passages that give a rarely given answer type (``FEW_TYPED``)
@@ -461,8 +463,11 @@ class Assistant:
         elif q.role:  # "who was the coordinator…": a sentence naming the role gives that kind of answer
             F[:, 5] = [not self.sent_terms[r].isdisjoint(q.role) for r in rows]
         F[:, 6] = self.sent_heading[rows_arr] & ~F[:, 5].astype(bool)
-        F[:, 7] = [names_entry(*self.title_keys[h.position], q.raw, q.terms) for _, h in owners]
-        if not F[:, 7].any() and q.earlier_raw:  # "¿y cuánto tiempo de cárcel?" after "¿qué dice el artículo 204?"
+        # an entry whose name is asked is not the one the question names: "Does the education
+        # ministry have a website that teaches kids to stay safe online? What is it called?"
+        if not q.name:
+            F[:, 7] = [names_entry(*self.title_keys[h.position], q.raw, q.terms) for _, h in owners]
+        if not q.name and not F[:, 7].any() and q.earlier_raw:  # "¿y cuánto tiempo de cárcel?" after "¿qué dice el artículo 204?"
             F[:, 7] = [names_entry(*self.title_keys[h.position], q.earlier_raw, q.earlier_terms) for _, h in owners]
         if q.anchors:
             F[:, 8] = [len(q.anchors - self.chunk_words[h.position]) / len(q.anchors) for _, h in owners]
