@@ -304,6 +304,12 @@ def test_a_comparison_within_one_article_quotes_both_of_its_terms(real_assistant
     assert len(a.citations) == 1 and a.citations[0].text.startswith("Article 202"), a.text
 
 
+def test_a_sexual_act_short_of_rape_is_article_261(real_assistant):
+    a = real_assistant.ask("What's the punishment for someone who touches a child under 15 in a sexual way, without "
+                           "actually having sex with them?")
+    assert a.answered and a.text.startswith("Article 261") and "six to thirteen years" in a.text, a.text
+
+
 def test_having_pictures_is_possession(real_assistant):
     a = real_assistant.ask("How much jail time can someone get just for having sexual pictures of kids on their "
                            "computer?")

@@ -86,6 +86,15 @@ def test_a_stop_word_with_a_paraphrase_is_kept():
         ("mobil",), ("subscrib",), ("mexico",)]
 
 
+@pytest.mark.parametrize("question,lang", [
+    ("What's the punishment for touching a child without actually having sex with them?", "en"),
+    ("Si alguien manosea a un niño sin llegar a la violación, que castigo tiene?", "es"),
+])
+def test_an_act_short_of_intercourse_is_the_profiles_sexual_act_that_does_not_include_it(question, lang):
+    terms = {v for g in query_terms(question, lang) for v in g}
+    assert {"intercours", "includ", "act"} <= terms and not {"rape", "violacion", "have"} & terms
+
+
 def test_initials_of_capitalized_names():
     found = acronyms_of("The Massachusetts Institute of Technology Media Lab started it.")
     assert {"mit", "miot"} <= found and "the" not in found

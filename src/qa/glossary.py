@@ -56,7 +56,9 @@ GLOSSARY: dict[str, str] = {
     "violacion": "rape", "violador": "rape offender", "corrupcion": "corruption", "posesion": "possession",
     "poseer": "possess possession", "tener": "possess", "distribuir": "distribute", "vender": "sell distributes",
     "hacer": "make creating production", "mostrar": "show offers circulates", "ensenar": "show offers circulates teach",
-    "comprar": "buy", "almacenar": "store", "producir": "production creating", "enganar": "deception",
+    "comprar": "buy", "manosea": "sexual act", "manosear": "sexual act", "manoseo": "sexual act",
+    "tocarlo": "sexual act", "tocarla": "sexual act", "tocamientos": "sexual act",
+    "almacenar": "store", "producir": "production creating", "enganar": "deception",
     "engano": "deception", "fuerza": "force", "violencia": "violence", "coercion": "coercion",
     "proteccion": "protection", "proteger": "protect", "prevencion": "prevention", "prevenir": "prevent",
     # what an offender does, as a parent says it (infinitives: conjugated forms find them)

@@ -175,6 +175,15 @@ _APPROXIMATELY = re.compile(r"\b(about|around|roughly|approximately|nearly|almos
 # ``answer.ANSWER_TYPES``); its verb is no topic, the offense's "pasa" (gives) is
 _WHAT_HAPPENS = re.compile(r"^\W*(?:y\s+)?qu[eé]\s+(?:le\s+|les\s+)?(?:pasa|pasar[ií]a|sucede)\b", re.I)
 
+# "touches a child without actually having sex with them", "sin llegar a la violación": the
+# profile's "sexual act which does not include intercourse" (Articles 260, 261), not the rape
+# the question rules out
+_NOT_INTERCOURSE = re.compile(
+    r"\b(without|but not|short of) (actually |really |quite |ever )?(having (sex|sexual intercourse|intercourse)|"
+    r"raping|rape|penetrat\w*|intercourse|going all the way)\b|"
+    r"\bsin (llegar a |que llegue a )?(la |una )?(violaci[oó]n|violarl[oa]s?|violar|tener (relaciones|sexo)|"
+    r"penetra\w*|coito)\b( sexuales)?", re.I)
+NOT_INTERCOURSE = " not include intercourse "
 
 # "a kid under 15", "menores de 18": the profile writes such ages in words ("under the age of
 # fifteen"); other figures in digits stay as they are ("a 16-year-old" is no "sixteen years")
@@ -191,6 +200,7 @@ def query_terms(text: str, lang: str = "en", stopwords: frozenset[str] = STOPWOR
     'children'). A word and its variants count as one term when scoring coverage."""
     out: list[tuple[str, ...]] = []
     ages = {m.group(2) for m in _UNDER_AGE.finditer(text)}
+    text = _NOT_INTERCOURSE.sub(NOT_INTERCOURSE, text)
     for token in raw_tokens(_WHAT_HAPPENS.sub("", _APPROXIMATELY.sub("", text))):
         # a stop word with a paraphrase stays ("makes" -> make -> creating, production)
         if token in stopwords and not (token in GLOSSARY if lang == "es" else synonyms_entry(token)):
