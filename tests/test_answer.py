@@ -54,6 +54,7 @@ def test_sentence_scores_are_linear_in_the_features_per_language():
     ("¿Dónde está la sede de INTERPOL?", "place"),
     ("In which city did the forum take place?", "place"),
     ("donde se hizo la Consulta Regional de America del Norte?", "place"),
+    ("Which university hosted the 2001 meeting on the sexual exploitation of kids?", "place"),
     ("Where do I report illegal content?", "report"),  # a channel, not a place
     ("If I come across something illegal online, where in Mexico can I report it?", "report"),
     ("¿Dónde denuncio contenido ilegal en internet?", "report"),

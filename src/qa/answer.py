@@ -185,6 +185,9 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
      re.compile(r"\b((in|at) (which|what) (city|town|place|venue)|(which|what) (city|town|venue)\b|"
                 r"where (is|are|was|were|did|does) [\w\s,'’-]{0,120}(held|hold|hosted|host|located|based|take place|took place|meet|met|get together|got together|gather|gathered|convene|convened|come together|came together)\b|"
                 r"headquarter|donde (esta|estan|queda|quedan|se encuentra|se ubica|tiene) (su|sus|la|el|las|los)? ?sede|"
+                # "Which university hosted the 2001 meeting…?"
+                r"(which|what) (university|college|school|campus|institution) (hosted|held|housed|was host)|"
+                r"(que|cual) (universidad|escuela|institucion) (fue sede|albergo|recibio|hospedo)|"
                 r"donde (se|fue|tuvo) \w* ?(celebr|realiz|llev|organiz|reun|hizo|hicieron)|en (que|cual) (ciudad|lugar|sede)|"
                 r"(su|la) sede\b)", re.I),
      # a capitalized name after "in", "at", "en": "in Mexico City", "at the University of …"
