@@ -3,7 +3,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from qa.answer import (FEATURES, Candidate, Weights, asks_about_now, asks_name, build_answer_text, counted_terms, counts,
+from qa.answer import (FEATURES, Candidate, Weights, asks_about_now, asks_definition, asks_name, build_answer_text,
+                       counted_terms, counts,
                        expand, expected_type, figures, is_dated, is_two_part, kept_length, lexical_coverage,
                        question_sides, quotes_whole, rescale, role_asked, select_sentences, sentence_scores,
                        sentence_types, span_note, statistic_misses, type_match, typed_first)
@@ -390,6 +391,20 @@ def test_a_question_asking_a_name_quotes_the_sentence_that_gives_it():
     assert expand(entry, {1}, set(), set(), name=True) == [0, 1]
     assert expand(entry, {1}, set(), set()) == [1]
     assert expand(entry, {2}, set(), set(), name=True) == [0, 2]  # an entry names itself in its first line
+
+
+@pytest.mark.parametrize("question,asks", [
+    ("What are Cinetransformers?", True),
+    ("¿Qué es Clic Seguro?", True),
+    ("q son los cinetransformers", True),
+    ("para que sirven los cinetransformers", True),
+    ("What do Cinetransformers bring to remote areas?", False),
+])
+def test_a_definition_asked_quotes_the_sentence_that_goes_on_about_it(question, asks):
+    entry = chunk("timeline", "", ("2011 - The government introduced Cinetransformers.",
+                                   "It consists of a mobile cinema service that brings digital literacy."))
+    assert asks_definition(question) is asks
+    assert expand(entry, {0}, set(), set(), definition=asks_definition(question)) == ([0, 1] if asks else [0])
 
 
 @pytest.mark.parametrize("question,asks", [

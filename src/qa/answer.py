@@ -667,7 +667,8 @@ _SHORT = 45  # a sentence this short ("Rape.", an article label) needs the next 
 
 
 _DEFINITION = re.compile(r"^\W*(what|who)\s+(exactly\s+|really\s+)?(is|are|was|were)\b|^\W*what's\b|"
-                         r"^\W*(que|quien|quienes)\s+(es|son|era|fue)\b", re.I)
+                         r"^\W*(que|q|quien|quienes)\s+(es|son|era|fue)\b|"
+                         r"^\W*para (que|q) (sirve|sirven|es|son)\b", re.I)
 _CONTINUES = re.compile(r"^(It|Its|This|These|They|Their|The (program|project|strategy|platform|initiative|organization)) ")
 # "what was the traveling movie-theater project called?": the answer must hold the name,
 # which a sentence going on about it ("It consists of a mobile cinema…") leaves to the one before
