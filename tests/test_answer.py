@@ -3,9 +3,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from qa.answer import (FEATURES, Candidate, Weights, asks_about_now, asks_definition, asks_name, build_answer_text,
-                       counted_terms, counts,
-                       expand, expected_type, figures, is_dated, is_two_part, kept_length, lexical_coverage,
+from qa.answer import (FEATURES, Candidate, Weights, adds_condition, asks_about_now, asks_definition, asks_name,
+                       build_answer_text, counted_terms, counts, expand, expected_type, figures, is_dated, is_two_part, kept_length, lexical_coverage,
                        question_sides, quotes_whole, rescale, role_asked, select_sentences, sentence_scores,
                        sentence_types, span_note, statistic_misses, type_match, typed_first)
 from qa.corpus import Chunk, Sentence
@@ -91,6 +90,9 @@ def test_sentence_scores_are_linear_in_the_features_per_language():
     ("What happens to the pictures seized in a child porn case?", None),
     ("What happens to a boss who keeps sexually harassing someone who works under them?", "penalty"),
     ("que le pasa a un maestro que acosa a una alumna", "penalty"),
+    ("que pasa si un maestro acosa sexualmente una y otra vez a una alumna", "penalty"),
+    ("What happens if a boss keeps harassing an employee?", "penalty"),
+    ("que pasa si un niño ve algo ilegal", None),
     ("Is there a study on the digital gap in Mexico? Who did it?", "author"),
     ("hay algun estudio del Banco Mundial sobre cibercrimen? quien lo escribio", "author"),
     ("Who did it?", None),
@@ -552,6 +554,27 @@ def test_figures_in_the_profiles_words():
     assert figures("The offense carries a prison term of seven to twelve years, in addition to a fine of 2,800 "
                    "days’ minimum salary.") == {"seven", "twelve", "2800"}
     assert figures("Defines the offense of procuring.") == frozenset()
+    # as the profile writes them: "between eight and 30 years"
+    assert figures("Según el Artículo 265, de 8 a 20 años de prisión.") == {"265", "eight", "20"}
+    assert figures("de ocho a treinta años") == {"eight", "30"}
+
+
+@pytest.mark.parametrize("question,condition", [
+    ("and if two or more people did it together?", True),
+    ("y si eran varios los agresores?", True),
+    ("What if the offender is a relative?", True),
+    ("And how many years in prison?", False),
+    ("Is it a crime if the images are simulated?", False),
+])
+def test_a_followup_adding_a_condition(question, condition):
+    assert adds_condition(question) is condition
+
+
+def test_a_raised_penalty_answers_a_condition_in_full():
+    raised = chunk(sentences=("Increased penalties also apply if two or more offenders are involved.",))
+    types = sentence_types(raised, 0)
+    assert type_match("penalty", types) == 0.5
+    assert type_match("penalty", types, raised=1.0) == 1.0
 
 
 @pytest.mark.parametrize("question,wanted", [

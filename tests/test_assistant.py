@@ -261,6 +261,11 @@ def test_everyday_wording_of_what_the_profile_gives(real_assistant, question, fa
      "2008 - In an effort to address the growing issue of cyberbullying, the Internet Security Alliance (ASI) "
      "initiated the Centro de Evaluación de las TICs - CENETIC (ICT Evaluation Center) program … [1]",
      "where do they get the real-life examples they teach with?", "incident report line"),
+    # a condition added to the offense asked about: the increased penalties
+    ("What's the jail sentence for rape in Mexico?", "Under Article 265 of the Penal Code, rape is punished with "
+     "between 8 and 20 years in prison.", "and if two or more people did it together?", "Increased penalties"),
+    ("que castigo hay por violar a alguien en mexico", "Según el Artículo 265 del Código Penal, de 8 a 20 años de "
+     "prisión.", "y si eran varios los agresores?", "Increased penalties"),
     # "the program" is the one the conversation is about
     ("How many XO laptops did Sonora get?", "The State of Sonora received 5,000 XO laptops in 2012.",
      "What was the program called?", "Un Nuevo Futuro"),

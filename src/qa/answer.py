@@ -95,6 +95,7 @@ class Answer:
 # What kind of answer a question asks for, and how to recognise a sentence that gives
 # it. Checked in order; the first question pattern that matches wins.
 _YEAR = r"(?:19|20)\d{2}"
+_OFFENDERS = r"(jefe|maestro|maestra|profesor|profesora|adulto|hombre|senor|tipo|servidor|funcionario)s?"
 ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
     ("money",
      re.compile(r"\b(budget|cost|costs|price|funding|funded with|how much money|spent|spend|invest\w*|salary of|presupuesto|cuesta|cuestan|costo|precio|financiamiento|inversion|gasto|"
@@ -159,12 +160,13 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
                 r"the person|an adult|adults|a man|a teacher|whoever)|"
                 # "what happens to a boss who keeps harassing…?"
                 r"what (can |could |will |would )?happens? to (a|an|the|any) ([\w'-]+ ){1,3}who\b|"
+                r"what (can |could |will |would )?happens? if (a|an|the|my|your|his|her) (boss|coach|relative|"
+                r"stranger|priest|neighbou?r|stepfather|uncle|police officer|public servant|official)\b|"
                 r"que (le |les )?(pasa|pasaria|puede pasar|va a pasar|sucede|hacen|le hacen) (a |al |con |si )?"
                 r"(alguien|quien|una persona|los que|el que|que|la persona|un adulto|quienes)|"
-                r"que (le |les )?(pasa|pasaria|puede pasar|va a pasar|sucede|hacen) (a|al) "
-                r"(un |una |el |la |los |las )?"
-                r"(jefe|maestro|maestra|profesor|profesora|adulto|hombre|senor|tipo|servidor|funcionario)s? "
-                r"(que|quien)\b)",
+                r"que (le |les )?(pasa|pasaria|puede pasar|va a pasar|sucede|hacen) ((a|al) "
+                r"(un |una |el |la |los |las )?" + _OFFENDERS + r" (que|quien)\b|si (un|una|el|la|los|las) "
+                + _OFFENDERS + r"\b))",
      re.I),
      # a term or a fine: not a sentence that only names "the same penalties" (a penalty
      # raised is a weaker answer, see RAISED)
@@ -231,12 +233,21 @@ def is_dated(sentence: str) -> bool:
     return bool(_DATED.search(sentence))
 
 
-def type_match(wanted: str | None, types: frozenset[str]) -> float:
-    """How fully a sentence of these types gives the kind of answer asked for: 1, or 0.5
-    for a penalty that is only raised, or 0."""
+def type_match(wanted: str | None, types: frozenset[str], raised: float = 0.5) -> float:
+    """How fully a sentence of these types gives the kind of answer asked for: 1, or
+    ``raised`` for a penalty that is only raised, or 0."""
     if wanted in types:
         return 1.0
-    return 0.5 if wanted == "penalty" and "raised" in types else 0.0
+    return raised if wanted == "penalty" and "raised" in types else 0.0
+
+
+# "and if two or more people did it together?", "¿y si es servidor público?": a condition
+# added to the offense asked about before, which a raised penalty answers in full
+_CONDITION = re.compile(r"^\W*((and|y|e|pero|but)\s+)?(what\s+)?(if|si)\b", re.I)
+
+
+def adds_condition(question: str) -> bool:
+    return bool(_CONDITION.match(fold(question)))
 
 
 # "how many years passed between A and B?": the two dates answer it (the profile gives no
@@ -290,14 +301,21 @@ def counts(sentence: str, counted: tuple[str, ...]) -> bool:
     return False
 
 
+_TENS = {w: str(10 * i) for i, w in enumerate("- - twenty thirty forty fifty sixty seventy eighty ninety".split())
+         if w != "-"}
+
+
 def figures(text: str) -> frozenset[str]:
     """The figures a text gives, in the profile's words: '2,800', 'seven', Spanish 'siete'
-    as 'seven' (years are figures too)."""
+    as 'seven' (years are figures too), '8' as 'eight' and 'thirty' as '30', as the profile
+    writes them ("between eight and 30 years")."""
     out = set()
     for w in raw_tokens(text):
         for t in (w, *glossary_entry(w).split()):
-            if t[0].isdigit() or _NUMBER_WORD.fullmatch(t):
-                out.add(t)
+            if t.isdigit() and int(t) < len(NUMBER_WORDS):
+                out.add(NUMBER_WORDS[int(t)])
+            elif t[0].isdigit() or _NUMBER_WORD.fullmatch(t):
+                out.add(_TENS.get(t, t))
     return frozenset(out)
 
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .answer import (FEATURES, FRAMING, GIVES, Answer, Candidate, QueryWeights, Weights, asks_about_now,
-                     asks_both, asks_definition, asks_name, build_answer_text, confidence_from, counted_terms, counts,
-                     expand, expected_type, figures, idf_weights, is_comparison, is_dated, is_heading, is_two_part,
-                     lexical_coverage, names_entry, order_groups, prior_of_rank, question_sides, quotes_whole,
-                     rescale, role_asked, select_sentences, sentence_scores, sentence_types, span_note,
-                     statistic_misses, title_keys, type_match, typed_first)
+from .answer import (FEATURES, FRAMING, GIVES, Answer, Candidate, QueryWeights, Weights, adds_condition,
+                     asks_about_now, asks_both, asks_definition, asks_name, build_answer_text, confidence_from,
+                     counted_terms, counts, expand, expected_type, figures, idf_weights, is_comparison, is_dated,
+                     is_heading, is_two_part, lexical_coverage, names_entry, order_groups, prior_of_rank,
+                     question_sides, quotes_whole, rescale, role_asked, select_sentences, sentence_scores,
+                     sentence_types, span_note, statistic_misses, title_keys, type_match, typed_first)
 from .config import Settings
 from .dialog import continues_question, earlier_questions, previous_answer
 from .errors import InputError
@@ -146,6 +146,7 @@ class Question:
     own: tuple[tuple[str, ...], ...] = ()
     earlier_names: frozenset[str] = frozenset()  # the names and years the question before asked about
     name: bool = False  # it asks for an entry's name ("Is there a website…? What's it called?")
+    raised: float = 0.5  # how fully a raised penalty answers it (see ``type_match``)
 
 
 _MARKER = re.compile(r"\s*\[\d+\]")
@@ -348,7 +349,7 @@ class Assistant:
 
     def _gives_what_was_asked(self, q: "Question", picked) -> bool:
         """Whether the quoted sentences give the kind of answer the question asks for."""
-        if q.wanted and not any(type_match(q.wanted, self.sent_types[c.row]) for c in picked):
+        if q.wanted and not any(type_match(q.wanted, self.sent_types[c.row], q.raised) for c in picked):
             return False
         if q.role and all(self.sent_terms[c.row].isdisjoint(q.role) for c in picked):
             return False  # "who directs…" answered by a sentence that names no director
@@ -389,8 +390,10 @@ class Assistant:
         asked_before = expected_type(earlier[0]) if earlier else None
         # "And for those who make it?" after "What's the penalty…?", but "¿y esas compus son de
         # qué proyecto?" after "¿cuándo llegaron?" asks a name
+        raised = 0.5
         if wanted is None and earlier and continues_question(question) and not asks_name(question):
             wanted = asked_before
+            raised = 1.0 if adds_condition(question) else raised
         earlier_terms = frozenset(v for e in earlier for g in query_terms(e, detect_language(e)) for v in g)
         # the names and years the question before asked about, other than countries (see _left_subject)
         earlier_names = frozenset()
@@ -408,7 +411,7 @@ class Assistant:
                         tuple(salient), self._anchors(question, salient),
                         tuple(g for w in raw_tokens(question) if w in _OFFENSES for g in query_terms(w, lang)),
                         frozenset(t for e in earlier for t in raw_tokens(e)), earlier_terms, said, own, earlier_names,
-                        asks_name(question))
+                        asks_name(question), raised)
 
     def _with_typed(self, q: "Question", hits: list[Hit], doc: str | None) -> tuple[list[Hit], int]:
         """``hits`` with the passages that give a rarely given answer type (``FEW_TYPED``)
@@ -459,7 +462,7 @@ class Assistant:
         lead = exact_lead(hits, self.weights.exact_lead_ratio)
         F[:, 4] = [prior_of_rank(0 if h.position == lead else rank) for rank, h in owners]
         if q.wanted:
-            F[:, 5] = [type_match(q.wanted, self.sent_types[r]) for r in rows]
+            F[:, 5] = [type_match(q.wanted, self.sent_types[r], q.raised) for r in rows]
         elif q.role:  # "who was the coordinator…": a sentence naming the role gives that kind of answer
             F[:, 5] = [not self.sent_terms[r].isdisjoint(q.role) for r in rows]
         F[:, 6] = self.sent_heading[rows_arr] & ~F[:, 5].astype(bool)
