@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from qa.answer import (FEATURES, Candidate, Weights, adds_condition, asks_about_now, asks_definition, asks_name,
-                       build_answer_text, counted_terms, counts, expand, expected_type, figures, is_dated, is_two_part, kept_length, lexical_coverage,
+                       build_answer_text, counted_terms, counts, expand, expected_type, figures, is_dated, is_two_part,
+                       kept_length, lexical_coverage,
                        question_sides, quotes_whole, rescale, role_asked, select_sentences, sentence_scores,
                        sentence_types, span_note, statistic_misses, type_match, typed_first)
 from qa.corpus import Chunk, Sentence
