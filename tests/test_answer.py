@@ -56,6 +56,8 @@ def test_sentence_scores_are_linear_in_the_features_per_language():
     ("In which city did the forum take place?", "place"),
     ("donde se hizo la Consulta Regional de America del Norte?", "place"),
     ("Which university hosted the 2001 meeting on the sexual exploitation of kids?", "place"),
+    ("Where was the 2001 meeting between the US, Canada and Mexico?", "place"),
+    ("donde fue la junta de 2001 de estados unidos, canada y mexico", "place"),
     ("Where do I report illegal content?", "report"),  # a channel, not a place
     ("If I come across something illegal online, where in Mexico can I report it?", "report"),
     ("¿Dónde denuncio contenido ilegal en internet?", "report"),
