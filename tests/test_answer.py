@@ -100,6 +100,8 @@ def test_sentence_scores_are_linear_in_the_features_per_language():
     ("hay algun estudio del Banco Mundial sobre cibercrimen? quien lo escribio", "author"),
     ("Who did it?", None),
     ("Which tech companies backed the pilot?", "names"),
+    ("Which states were in the 2014 trial?", "names"),
+    ("en que estados se hizo el piloto", "names"),
     ("Where did the US, Canada and Mexico get together in 2001?", "place"),
     ("On what date does Mexico celebrate Safer Internet Day?", "date"),
     ("¿Qué día se celebra?", "date"),

@@ -176,7 +176,9 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
      # "which companies backed…", "¿qué empresas apoyaron…?" (plural): a list of names is the answer
      re.compile(r"\b((which|what) (other )?(tech |technology |private |international |telecom |big )?(companies|organizations|"
                 r"organisations|partners|sponsors|institutions|firms|corporations|businesses)\b|"
-                r"que (otras )?(empresas|organizaciones|instituciones|companias|socios|patrocinadores)\b)", re.I),
+                r"que (otras )?(empresas|organizaciones|instituciones|companias|socios|patrocinadores)\b|"
+                # "Which states were in the 2014 trial?": a list of places
+                r"(which|what) (mexican )?(states|cities)\b|(en )?(que|cuales) (estados|ciudades)\b)", re.I),
      # two or more capitalized names in a list: "Microsoft, Intel, IUSA, Cisco, Elara"
      re.compile(r"\b[A-Z][\w&.’'-]*(?: (?:for |of |the )?[A-Z][\w&.’'-]*)*, (?:and )?(?:the )?[A-Z][\w&.’'-]*"
                 r"(?: (?:for |of |the )?[A-Z][\w&.’'-]*)*(?:,| and)|"
