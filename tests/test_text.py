@@ -95,6 +95,12 @@ def test_an_act_short_of_intercourse_is_the_profiles_sexual_act_that_does_not_in
     assert {"intercours", "includ", "act"} <= terms and not {"rape", "violacion", "have"} & terms
 
 
+def test_selling_sex_and_talking_someone_into_it_are_prostitution_and_inducing():
+    assert query_terms("jail for talking a teenager into selling sex?", "en") == [
+        ("jail", "prison", "imprison"), ("induc",), ("persuad", "induc"), ("teenag", "adolesc", "teen", "young"),
+        ("prostitut", "procur")]
+
+
 def test_initials_of_capitalized_names():
     found = acronyms_of("The Massachusetts Institute of Technology Media Lab started it.")
     assert {"mit", "miot"} <= found and "the" not in found

@@ -184,6 +184,15 @@ _NOT_INTERCOURSE = re.compile(
     r"\bsin (llegar a |que llegue a )?(la |una )?(violaci[oó]n|violarl[oa]s?|violar|tener (relaciones|sexo)|"
     r"penetra\w*|coito)\b( sexuales)?", re.I)
 NOT_INTERCOURSE = " not include intercourse "
+# other phrases a parent uses for the profile's words: "talking a teenager into selling sex" is
+# Article 204's inducing or persuading a minor to engage in prostitution
+_PHRASES = (
+    (_NOT_INTERCOURSE, NOT_INTERCOURSE),
+    (re.compile(r"\b(selling|sell|sells|sold) (sex|their bod(y|ies)|her body|his body|themselves|herself|himself)\b|"
+                r"\b(vender|venda|vende|venden) (sexo|su cuerpo)\b", re.I), " prostitution "),
+    (re.compile(r"\b(talk|talks|talking|talked|pressure|pressures|pressuring|pressured|sweet-talk\w*) "
+                r"(([\w'-]+ ){1,3})into\b", re.I), r" inducing persuading \2 "),
+)
 
 # "a kid under 15", "menores de 18": the profile writes such ages in words ("under the age of
 # fifteen"); other figures in digits stay as they are ("a 16-year-old" is no "sixteen years")
@@ -200,7 +209,8 @@ def query_terms(text: str, lang: str = "en", stopwords: frozenset[str] = STOPWOR
     'children'). A word and its variants count as one term when scoring coverage."""
     out: list[tuple[str, ...]] = []
     ages = {m.group(2) for m in _UNDER_AGE.finditer(text)}
-    text = _NOT_INTERCOURSE.sub(NOT_INTERCOURSE, text)
+    for phrase, words in _PHRASES:
+        text = phrase.sub(words, text)
     for token in raw_tokens(_WHAT_HAPPENS.sub("", _APPROXIMATELY.sub("", text))):
         # a stop word with a paraphrase stays ("makes" -> make -> creating, production)
         if token in stopwords and not (token in GLOSSARY if lang == "es" else synonyms_entry(token)):
