@@ -5,7 +5,7 @@ import pytest
 
 from qa.answer import (FEATURES, Candidate, Weights, adds_condition, asks_about_now, asks_definition, asks_name,
                        build_answer_text, counted_terms, counts, expand, expected_type, figures, is_dated, is_two_part,
-                       kept_length, lexical_coverage,
+                       kept_length, lexical_coverage, links_two,
                        question_sides, quotes_whole, rescale, role_asked, select_sentences, sentence_scores,
                        sentence_types, span_note, statistic_misses, type_match, typed_first)
 from qa.corpus import Chunk, Sentence
@@ -536,6 +536,17 @@ def test_comparisons(question, comparison):
 ])
 def test_the_sides_of_a_comparison_or_a_span(question, sides):
     assert question_sides(question) == sides
+
+
+@pytest.mark.parametrize("question,links", [
+    ("que tiene que ver lo que empezo el MIT en 2005 con las laptops de Sonora", True),
+    ("Which phone company is both part of the Internet Security Alliance and a co-host of the 2007 summit?", True),
+    ("One of the groups in the alliance also convened a roundtable in 2014. Which one?", True),
+    ("How many XO laptops did Sonora hand out in 2014?", False),
+    ("Who was Mexico's Secretary of Education in 2014?", False),
+])
+def test_a_question_that_may_be_about_two_entries(question, links):
+    assert links_two(question) is links
 
 
 @pytest.mark.parametrize("question,quoted,lang,note", [

@@ -60,6 +60,11 @@ def test_another_country_is_declined_with_closest_passages(real_assistant):
     "a que correo le escribo a UNAM-CERT para reportar un incidente",  # an address it does not give
     "Who was Education Secretary when Clic Seguro was launched?",  # it names no secretary
     "quien era el secretario de educacion publica en 2014",
+    # a year of another entry does not make Sonora's 2012 entry or the 2007 event about 2014
+    "How many XO laptops did Sonora get in 2014?",
+    "Who was Mexico's Secretary of Education in 2014?",
+    "How many pesos is one day of minimum salary?",  # an amount of money it does not give
+    "cuantos centros RIA tiene ahorita la Fundacion Proacceso",  # it gives the first ten, in 2009
 ])
 def test_near_misses_are_declined(real_assistant, question):
     a = real_assistant.ask(question)

@@ -561,6 +561,18 @@ def asks_both(question: str) -> bool:
     return bool(_BOTH.search(question)) and not is_comparison(question) and not _SPAN.search(fold(question))
 
 
+# two things the question ties together: "the group partnered in the alliance also convened…",
+# "what has MIT's 2005 project to do with the laptops of Sonora?"
+_LINKS = re.compile(r"\b(also|both|too|as well|and|tambien|ambos|tanto|y|(has|have|had) to do with|tiene que ver|"
+                    r"related|relation|connection|connected|link|linked|relacion|relacionad[oa]s?)\b")
+
+
+def links_two(question: str) -> bool:
+    """Whether a question may be about two entries, each of which names some of what it asks
+    about; "How many XO laptops did Sonora hand out in 2014?" asks of one."""
+    return bool(_LINKS.search(fold(question))) or is_two_part(question)
+
+
 def question_sides(question: str) -> tuple[str, str] | None:
     """The two things a comparison weighs or a span runs between, each as a question of its
     own: "Which gets more prison time: showing porn to a child, or pushing a child into sexual

@@ -17,7 +17,7 @@ import numpy as np
 from .answer import (FEATURES, FRAMING, GIVES, Answer, Candidate, QueryWeights, Weights, adds_condition,
                      asks_about_now, asks_both, asks_definition, asks_name, build_answer_text, confidence_from,
                      counted_terms, counts, expand, expected_type, figures, idf_weights, is_comparison, is_dated,
-                     is_heading, is_two_part, lexical_coverage, names_entry, order_groups, prior_of_rank,
+                     is_heading, is_two_part, lexical_coverage, links_two, names_entry, order_groups, prior_of_rank,
                      question_sides, quotes_whole, rescale, role_asked, select_sentences, sentence_scores,
                      sentence_types, span_note, statistic_misses, title_keys, type_match, typed_first)
 from .config import Settings
@@ -565,7 +565,8 @@ class Assistant:
                          for j, (r, (rank, h)) in enumerate(zip(rows, owners))]
                 picked = select_sentences(cands, q.weights, two_part=is_two_part(question),
                                           comparison=is_comparison(question),
-                                          anchors=frozenset(tokenize(" ".join(q.anchors))))
+                                          anchors=frozenset(tokenize(" ".join(q.anchors)))
+                                          if links_two(question) else frozenset())
                 confidence = self._confidence(q, picked, [(q, hits[picked[0].hit_rank], query)], mode, lang)
         if sides:  # each side's own best sentence, in the question's order, as sure as the less sure one
             by_sides = self._confidence(q, [c for _, _, c in sides], [(sq, h, sq.query) for sq, h, _ in sides],
