@@ -120,6 +120,8 @@ GLOSSARY: dict[str, str] = {
     "organizo": "organized brought together", "organizaron": "organized", "organiza": "organizes manage promote facilitate", "organizan": "organize manage promote facilitate", "organizar": "organize manage promote facilitate", "realizo": "held conducted",
     "celebro": "held celebrated", "celebra": "celebrates", "celebran": "celebrate", "presento": "presented",
     "presentaron": "presented", "adopto": "adopted", "adopta": "adopts", "aprobo": "adopted approved",
+    "arrancar": "started began launched", "arranco": "started began launched",
+    "arrancaron": "started began launched",
     "inicio": "started initiated launched", "empezo": "started began launched", "comenzo": "started began launched",
     "surgio": "started formed", "nacio": "founded formed", "fundaron": "founded", "creado": "created launched",
     "creada": "created launched", "lanzado": "launched", "lanzada": "launched", "busca": "seeks aims",
