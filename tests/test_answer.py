@@ -5,7 +5,7 @@ import pytest
 
 from qa.answer import (FEATURES, Candidate, Weights, adds_condition, asks_about_now, asks_definition, asks_name,
                        build_answer_text, counted_terms, counts, expand, expected_type, figures, is_dated, is_two_part,
-                       kept_length, lexical_coverage, links_two,
+                       kept_length, lexical_coverage, links_two, one_passage_sides,
                        question_sides, quotes_whole, rescale, role_asked, select_sentences, sentence_scores,
                        sentence_types, span_note, statistic_misses, type_match, typed_first)
 from qa.corpus import Chunk, Sentence
@@ -536,6 +536,18 @@ def test_comparisons(question, comparison):
 ])
 def test_the_sides_of_a_comparison_or_a_span(question, sides):
     assert question_sides(question) == sides
+
+
+def test_one_passage_answers_both_sides_with_two_of_its_sentences():
+    a202 = chunk("article", "Article 202", ("Article 202, Penal Code.", "Making it: seven to twelve years.",
+                                            "Having it: one to five years."))
+    making, having = (Candidate(0, a202, i, 0.0, frozenset(), row=i) for i in (1, 2))
+    # each side picks its own sentence
+    assert one_passage_sides([(0.5, making), (0.2, having)], [(0.25, having), (0.1, making)]) == (0.75, making, having)
+    # both pick one: the side that loses less takes its next sentence
+    assert one_passage_sides([(0.5, making), (0.25, having)], [(0.5, making), (0.125, having)]) == (
+        0.75, having, making)
+    assert one_passage_sides([(0.9, making)], [(0.8, making)]) is None
 
 
 @pytest.mark.parametrize("question,links", [

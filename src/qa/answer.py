@@ -254,6 +254,7 @@ _CONDITION = re.compile(r"^\W*((and|y|e|pero|but)\s+)?(what\s+)?(if|si)\b", re.I
 
 
 def adds_condition(question: str) -> bool:
+    """'And if two or more people did it together?', '¿y si es servidor público?'"""
     return bool(_CONDITION.match(fold(question)))
 
 
@@ -308,8 +309,7 @@ def counts(sentence: str, counted: tuple[str, ...]) -> bool:
     return False
 
 
-_TENS = {w: str(10 * i) for i, w in enumerate("- - twenty thirty forty fifty sixty seventy eighty ninety".split())
-         if w != "-"}
+_TENS = dict(zip("twenty thirty forty fifty sixty seventy eighty ninety".split(), map(str, range(20, 100, 10))))
 
 
 def figures(text: str) -> frozenset[str]:
@@ -612,6 +612,19 @@ def question_sides(question: str) -> tuple[str, str] | None:
     first, second = head[cut + 1:].strip(" ¿¡"), text[rest:].split(",")[0].strip(" ¿¡")
     # a side may name its thing in a word that is only a paraphrase: "…or only having it?"
     return (first, second) if query_terms(first) and query_terms(second) else None
+
+
+def one_passage_sides(first: list[tuple[float, Candidate]], second: list[tuple[float, Candidate]]
+                      ) -> tuple[float, Candidate, Candidate] | None:
+    """Two sentences of the one passage both sides of a comparison find best, when it tells
+    them apart ("making child porn or only having it?": Article 202 gives both terms). Each
+    side's sentences of it come as (score, candidate), its own pick first; a side may give
+    up its pick for its next one. The pair's total score with the pair, or None."""
+    (s1, c1), (s2, c2) = first[0], second[0]
+    if c1.row != c2.row:
+        return s1 + s2, c1, c2
+    options = [(s1 + s, c1, c) for s, c in second[1:2]] + [(s + s2, c, c2) for s, c in first[1:2]]
+    return max(options, key=lambda t: t[0], default=None)
 
 
 def is_two_part(question: str) -> bool:

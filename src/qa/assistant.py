@@ -17,9 +17,10 @@ import numpy as np
 from .answer import (FEATURES, FRAMING, GIVES, Answer, Candidate, QueryWeights, Weights, adds_condition,
                      asks_about_now, asks_both, asks_definition, asks_name, build_answer_text, confidence_from,
                      counted_terms, counts, expand, expected_type, figures, idf_weights, is_comparison, is_dated,
-                     is_heading, is_two_part, lexical_coverage, links_two, names_entry, order_groups, prior_of_rank,
-                     question_sides, quotes_whole, rescale, role_asked, select_sentences, sentence_scores,
-                     sentence_types, span_note, statistic_misses, title_keys, type_match, typed_first)
+                     is_heading, is_two_part, lexical_coverage, links_two, names_entry, one_passage_sides,
+                     order_groups, prior_of_rank, question_sides, quotes_whole, rescale, role_asked, select_sentences,
+                     sentence_scores, sentence_types, span_note, statistic_misses, title_keys, type_match,
+                     typed_first)
 from .config import Settings
 from .dialog import continues_question, earlier_questions, previous_answer
 from .errors import InputError
@@ -470,7 +471,8 @@ class Assistant:
         # ministry have a website that teaches kids to stay safe online? What is it called?"
         if not q.name:
             F[:, 7] = [names_entry(*self.title_keys[h.position], q.raw, q.terms) for _, h in owners]
-        if not q.name and not F[:, 7].any() and q.earlier_raw:  # "¿y cuánto tiempo de cárcel?" after "¿qué dice el artículo 204?"
+        # "¿y cuánto tiempo de cárcel?" after "¿qué dice el artículo 204?"
+        if not q.name and not F[:, 7].any() and q.earlier_raw:
             F[:, 7] = [names_entry(*self.title_keys[h.position], q.earlier_raw, q.earlier_terms) for _, h in owners]
         if q.anchors:
             F[:, 8] = [len(q.anchors - self.chunk_words[h.position]) / len(q.anchors) for _, h in owners]
@@ -521,29 +523,17 @@ class Assistant:
             inside.append(within)
         (first_q, first), (second_q, second) = options
         if first[0][1].position == second[0][1].position:
-            # both sides find one passage best: two of its sentences, when it tells the sides apart
-            # ("making child porn or only having it?": Article 202 gives both terms), else the
-            # side that loses less takes its next passage
-            h, position = first[0][1], first[0][1].position
-            (s1, c1), (s2, c2) = inside[0][position][0], inside[1][position][0]
-            alone = []  # (total, first's candidate, second's candidate)
-            if c1.row != c2.row:
-                alone.append((s1 + s2, c1, c2))
-            else:
-                alone += [(s1 + s, c1, c) for s, c in inside[1][position][1:2]]
-                alone += [(s + s2, c, c2) for s, c in inside[0][position][1:2]]
-            apart = []
-            if len(second) > 1:
-                apart.append((first[0][0] + second[1][0], (first[0][1], first[0][2]), (second[1][1], second[1][2])))
-            if len(first) > 1:
-                apart.append((first[1][0] + second[0][0], (first[1][1], first[1][2]), (second[0][1], second[0][2])))
-            best_alone = max(alone, key=lambda t: t[0], default=None)
+            # the side that loses less takes its next passage, unless the passage tells the sides apart
+            h = first[0][1]
+            alone = one_passage_sides(inside[0][h.position], inside[1][h.position])
+            apart = [(first[0][0] + second[1][0], first[0], second[1])] if len(second) > 1 else []
+            apart += [(first[1][0] + second[0][0], first[1], second[0])] if len(first) > 1 else []
             best_apart = max(apart, key=lambda t: t[0], default=None)
-            if best_alone is not None and (best_apart is None or best_alone[0] >= best_apart[0]):
-                return [(first_q, h, best_alone[1]), (second_q, h, best_alone[2])]
+            if alone is not None and (best_apart is None or alone[0] >= best_apart[0]):
+                return [(first_q, h, alone[1]), (second_q, h, alone[2])]
             if best_apart is None:
                 return []
-            (h1, c1), (h2, c2) = best_apart[1], best_apart[2]
+            _, (_, h1, c1), (_, h2, c2) = best_apart
             return [(first_q, h1, c1), (second_q, h2, c2)]
         return [(sq, h, c) for sq, (_, h, c) in ((first_q, first[0]), (second_q, second[0]))]
 
