@@ -42,6 +42,7 @@ def test_standalone_question_is_not_a_followup():
     assert resolve("What is the age of consent in Mexico?", HISTORY) == "What is the age of consent in Mexico?"
     assert not is_followup("And how many?", [])
     assert not is_followup("How many students did the 2014 pilot reach?", HISTORY)
+    assert not is_followup("What is Article 203?", HISTORY)
 
 
 @pytest.mark.parametrize("question", ["What was the program called?", "under what program tho?",

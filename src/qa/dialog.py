@@ -39,8 +39,9 @@ def is_followup(question: str, history: Sequence[dict]) -> bool:
     words = raw_tokens(question)
     if _LEADS.search(question) or any(w in _REFERENCES for w in words):
         return True
-    content = [w for w in words if w not in STOPWORDS and w not in _GENERIC]
-    return len(content) <= 1
+    content = [w for w in words if w not in STOPWORDS]
+    # "What is Article 203?" names something particular in a generic word's company
+    return len(content) <= 1 or all(w in _GENERIC for w in content)
 
 
 _ASKS = re.compile(
