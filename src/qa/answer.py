@@ -240,7 +240,10 @@ def is_dated(sentence: str) -> bool:
     return bool(_DATED.search(sentence))
 
 
-def type_match(wanted: str | None, types: frozenset[str], raised: float = 0.5) -> float:
+RAISED_MATCH = 0.5  # how fully a penalty that is only raised answers a penalty asked for
+
+
+def type_match(wanted: str | None, types: frozenset[str], raised: float = RAISED_MATCH) -> float:
     """How fully a sentence of these types gives the kind of answer asked for: 1, or
     ``raised`` for a penalty that is only raised, or 0."""
     if wanted in types:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .answer import (FEATURES, FRAMING, GIVES, Answer, Candidate, QueryWeights, Weights, adds_condition,
+from .answer import (FEATURES, FRAMING, GIVES, RAISED_MATCH, Answer, Candidate, QueryWeights, Weights, adds_condition,
                      asks_about_now, asks_both, asks_definition, asks_name, build_answer_text, confidence_from,
                      counted_terms, counts, expand, expected_type, figures, idf_weights, is_comparison, is_dated,
                      is_heading, is_two_part, lexical_coverage, links_two, names_entry, one_passage_sides,
@@ -147,7 +147,7 @@ class Question:
     own: tuple[tuple[str, ...], ...] = ()
     earlier_names: frozenset[str] = frozenset()  # the names and years the question before asked about
     name: bool = False  # it asks for an entry's name ("Is there a website…? What's it called?")
-    raised: float = 0.5  # how fully a raised penalty answers it (see ``type_match``)
+    raised: float = RAISED_MATCH  # how fully a raised penalty answers it (see ``type_match``)
 
 
 _MARKER = re.compile(r"\s*\[\d+\]")
@@ -391,7 +391,7 @@ class Assistant:
         asked_before = expected_type(earlier[0]) if earlier else None
         # "And for those who make it?" after "What's the penalty…?", but "¿y esas compus son de
         # qué proyecto?" after "¿cuándo llegaron?" asks a name
-        raised = 0.5
+        raised = RAISED_MATCH
         if wanted is None and earlier and continues_question(question) and not asks_name(question):
             wanted = asked_before
             raised = 1.0 if adds_condition(question) else raised
