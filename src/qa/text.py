@@ -183,11 +183,10 @@ _NOT_INTERCOURSE = re.compile(
     r"raping|rape|penetrat\w*|intercourse|going all the way)\b|"
     r"\bsin (llegar a |que llegue a )?(la |una )?(violaci[oó]n|violarl[oa]s?|violar|tener (relaciones|sexo)|"
     r"penetra\w*|coito)\b( sexuales)?", re.I)
-NOT_INTERCOURSE = " not include intercourse "
 # other phrases a parent uses for the profile's words: "talking a teenager into selling sex" is
 # Article 204's inducing or persuading a minor to engage in prostitution
 _PHRASES = (
-    (_NOT_INTERCOURSE, NOT_INTERCOURSE),
+    (_NOT_INTERCOURSE, " not include intercourse "),
     (re.compile(r"\b(selling|sell|sells|sold) (sex|their bod(y|ies)|her body|his body|themselves|herself|himself)\b|"
                 r"\b(vender|venda|vende|venden) (sexo|su cuerpo)\b", re.I), " prostitution "),
     (re.compile(r"\b(talk|talks|talking|talked|pressure|pressures|pressuring|pressured|sweet-talk\w*) "
