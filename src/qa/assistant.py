@@ -391,8 +391,8 @@ class Assistant:
         asked_before = expected_type(earlier[0]) if earlier else None
         # "And for those who make it?" after "What's the penalty…?", but "¿y esas compus son de
         # qué proyecto?" after "¿cuándo llegaron?" asks a name
-        raised = RAISED_MATCH
-        if wanted is None and earlier and continues_question(question) and not asks_name(question):
+        raised, name = RAISED_MATCH, asks_name(question)
+        if wanted is None and earlier and continues_question(question) and not name:
             wanted = asked_before
             raised = 1.0 if adds_condition(question) else raised
         earlier_terms = frozenset(v for e in earlier for g in query_terms(e, detect_language(e)) for v in g)
@@ -412,7 +412,7 @@ class Assistant:
                         tuple(salient), self._anchors(question, salient),
                         tuple(g for w in raw_tokens(question) if w in _OFFENSES for g in query_terms(w, lang)),
                         frozenset(t for e in earlier for t in raw_tokens(e)), earlier_terms, said, own, earlier_names,
-                        asks_name(question), raised)
+                        name, raised)
 
     def _with_typed(self, q: "Question", hits: list[Hit], doc: str | None) -> tuple[list[Hit], int]:
         """``hits`` with the passages that give a rarely given answer type (``FEW_TYPED``)
@@ -471,9 +471,10 @@ class Assistant:
         # ministry have a website that teaches kids to stay safe online? What is it called?"
         if not q.name:
             F[:, 7] = [names_entry(*self.title_keys[h.position], q.raw, q.terms) for _, h in owners]
-        # "¿y cuánto tiempo de cárcel?" after "¿qué dice el artículo 204?"
-        if not q.name and not F[:, 7].any() and q.earlier_raw:
-            F[:, 7] = [names_entry(*self.title_keys[h.position], q.earlier_raw, q.earlier_terms) for _, h in owners]
+            # "¿y cuánto tiempo de cárcel?" after "¿qué dice el artículo 204?"
+            if not F[:, 7].any() and q.earlier_raw:
+                F[:, 7] = [names_entry(*self.title_keys[h.position], q.earlier_raw, q.earlier_terms)
+                           for _, h in owners]
         if q.anchors:
             F[:, 8] = [len(q.anchors - self.chunk_words[h.position]) / len(q.anchors) for _, h in owners]
         if q.said:  # "and the one who goes on the trip?": not the term already quoted, unless it names them
@@ -508,16 +509,16 @@ class Assistant:
             by_passage: dict[int, list[int]] = {}
             for i, (_, h) in enumerate(owners):
                 by_passage.setdefault(h.position, []).append(i)
+            typed = F[:, FEATURES.index("answer_type")] > 0
             ranked, within = [], {}
             for position, members in by_passage.items():
                 # in a passage, a sentence giving the kind of answer asked for: the sides are compared on it
-                order = sorted(members, key=lambda i: (F[i, FEATURES.index("answer_type")] > 0, scores[i]),
-                               reverse=True)
+                order = sorted(members, key=lambda i: (typed[i], scores[i]), reverse=True)
                 rank, h = owners[order[0]]
                 ranked.append((float(scores[members].max()), h, self._candidate(rank, h, rows[order[0]])))
-                within[position] = [(float(scores[i]), self._candidate(owners[i][0], owners[i][1], rows[i]))
-                                    for i in order if i == order[0] or F[i, FEATURES.index("answer_type")] > 0
-                                    or F[order[0], FEATURES.index("answer_type")] == 0]
+                # its sentences a side may pick: those giving that kind, if the passage has one
+                within[position] = [(float(scores[i]), self._candidate(*owners[i], rows[i]))
+                                    for i in order if typed[i] or not typed[order[0]]]
             ranked.sort(key=lambda t: -t[0])
             options.append((sq, ranked))
             inside.append(within)
@@ -572,9 +573,9 @@ class Assistant:
         if confidence < threshold:
             return self._declined(question, lang, mode, query, confidence)
         definition = asks_definition(question)
-        named, compared = asks_name(question), bool(sides) or is_comparison(question)
+        compared = bool(sides) or is_comparison(question)
         groups = [(chunk, expand(chunk, idx, q.terms, set(tokenize(chunk.title)), definition, q.wanted == "author",
-                                  named, compared))
+                                  q.name, compared))
                   for chunk, idx in order_groups(picked)]
         needed = None if quotes_whole(question, q.wanted) else self._needed(q)
         text, citations, marks = build_answer_text(groups, lang, needed)
